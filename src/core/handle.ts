@@ -1,0 +1,48 @@
+import { FhirError, asFhirError } from '../fhir/errors';
+import { findOperation } from '../operations/registry';
+import { allowedMethods, findInteraction } from './interactions/table';
+import { parseRoute, type Route } from './route';
+import type { Context, FhirRequest, FhirResponse } from './types';
+
+/**
+ * The core's single entry point: a FHIR request in, a FHIR response out, never a thrown error. The HTTP adapter,
+ * batch/transaction entries and tests all come through here.
+ */
+export async function handle(req: FhirRequest, ctx: Context): Promise<FhirResponse> {
+  try {
+    const route = parseRoute(req.path);
+    if (route.target?.startsWith('$')) return await runOperation(req, route, ctx);
+    const interaction = findInteraction(req.method, route);
+    if (!interaction) throw methodNotAllowed(req, route);
+    const res = await interaction.handler(req, route, ctx, handle);
+    return req.method === 'HEAD' ? { ...res, body: undefined } : res;
+  } catch (err) {
+    return errorResponse(err);
+  }
+}
+
+async function runOperation(req: FhirRequest, route: Route, ctx: Context): Promise<FhirResponse> {
+  const code = route.target!.slice(1);
+  const level = route.level === 'version' ? 'instance' : route.level;
+  const op = findOperation(code, level);
+  if (!op) throw new FhirError('not-found', `Unknown operation '$${code}' at ${level} level`);
+  if (op.resourceTypes !== 'all' && route.type && !op.resourceTypes.includes(route.type)) {
+    throw new FhirError('not-found', `Operation '$${code}' is not defined for ${route.type}`);
+  }
+  return op.handler(req, route, ctx);
+}
+
+function methodNotAllowed(req: FhirRequest, route: Route): FhirError {
+  const allowed = allowedMethods(route);
+  const err = new FhirError('method', `${req.method} is not allowed here; allowed: ${allowed.join(', ') || 'none'}`);
+  return err;
+}
+
+/** Every failure as an OperationOutcome with the status its category maps to. */
+export function errorResponse(err: unknown): FhirResponse {
+  const e = asFhirError(err);
+  if (e.category === 'exception' && !(err instanceof FhirError)) {
+    return { status: 500, headers: {}, body: e.toOperationOutcome(), internalError: err };
+  }
+  return { status: e.status, headers: {}, body: e.toOperationOutcome() };
+}

@@ -1,0 +1,186 @@
+import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4';
+import { bundleOf } from '../../fhir/bundle';
+import { FhirError, asFhirError } from '../../fhir/errors';
+import { conditionalReferences, rewriteReferences } from '../../fhir/references';
+import type { Placement, WriteOp } from '../../store/types';
+import { conditionFrom, queryPairs } from '../conditions';
+import { parseRoute } from '../route';
+import type { Context, FhirRequest, FhirResponse } from '../types';
+import { planCreate, planDelete, planPatch, planUpdate, type WritePlan } from './write';
+
+/**
+ * Batch and transaction: https://hl7.org/fhir/R4/http.html#transaction
+ * Entries become core requests. A batch runs each through `handle` on its own; a transaction plans every write,
+ * commits them in one atomic store commit (with references rewritten to the final ids inside that commit), then
+ * runs its reads.
+ */
+export type Handler = (req: FhirRequest, ctx: Context) => Promise<FhirResponse>;
+
+/** Processing order for transactions (and batches): DELETE, POST, PUT/PATCH, GET/HEAD. */
+const METHOD_ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+interface EntryRequest {
+  index: number;
+  fullUrl?: string;
+  req: FhirRequest;
+}
+
+export async function processBundle(req: FhirRequest, ctx: Context, handle: Handler): Promise<FhirResponse> {
+  const bundle = checkBundle(req.body, ctx);
+  const entries = (bundle.entry ?? []).map((e, index) => entryRequest(e, index, req));
+  const ordered = [...entries].sort((a, b) => METHOD_ORDER[a.req.method] - METHOD_ORDER[b.req.method] || a.index - b.index);
+  const responses = bundle.type === 'transaction'
+    ? await runTransaction(ordered, ctx, handle)
+    : await runBatch(ordered, ctx, handle);
+  const out = entries.map((e) => responseEntry(responses.get(e.index)!));
+  return { status: 200, headers: {}, body: bundleOf(bundle.type === 'transaction' ? 'transaction-response' : 'batch-response', out) };
+}
+
+function checkBundle(body: unknown, ctx: Context): Bundle {
+  const bundle = body as Bundle | undefined;
+  if (!bundle || bundle.resourceType !== 'Bundle') throw new FhirError('invalid', 'POST to the base takes a Bundle');
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    throw new FhirError('invalid', { diagnostics: `Bundle.type must be batch or transaction, got '${bundle.type}'`, expression: ['Bundle.type'] });
+  }
+  if ((bundle.entry?.length ?? 0) > ctx.config.maxBundleEntries) {
+    throw new FhirError('too-large', `A bundle may hold at most ${ctx.config.maxBundleEntries} entries`);
+  }
+  return bundle;
+}
+
+function entryRequest(entry: BundleEntry, index: number, outer: FhirRequest): EntryRequest {
+  const r = entry.request;
+  const where = `Bundle.entry[${index}]`;
+  if (!r?.method || !r.url) throw new FhirError('invalid', { diagnostics: `${where}: request.method and request.url are required`, expression: [`${where}.request`] });
+  if (!(r.method in METHOD_ORDER)) throw new FhirError('invalid', { diagnostics: `${where}: unsupported method ${r.method}`, expression: [`${where}.request.method`] });
+  const url = relativeUrl(r.url);
+  const q = url.indexOf('?');
+  const req: FhirRequest = {
+    method: r.method as FhirRequest['method'],
+    path: q < 0 ? url : url.slice(0, q),
+    query: q < 0 ? [] : queryPairs(url.slice(q + 1)),
+    headers: {
+      'if-match': r.ifMatch, 'if-none-exist': r.ifNoneExist, 'if-none-match': r.ifNoneMatch,
+      'if-modified-since': r.ifModifiedSince, prefer: outer.headers.prefer,
+    },
+    body: entry.resource,
+    bodyKind: entry.resource?.resourceType === 'Binary' && r.method === 'PATCH' ? 'json-patch' : 'resource',
+  };
+  return { index, fullUrl: entry.fullUrl, req };
+}
+
+/** Entry urls are relative to the base; an absolute one on this server is accepted and made relative. */
+function relativeUrl(url: string): string {
+  const m = /^https?:\/\/[^/]+(?:\/[^?]*?)?\/((?:[A-Z][A-Za-z]+|metadata|_history|\$)[^]*)$/.exec(url);
+  return (m ? m[1] : url).replace(/^\//, '');
+}
+
+async function runBatch(entries: EntryRequest[], ctx: Context, handle: Handler): Promise<Map<number, FhirResponse>> {
+  const out = new Map<number, FhirResponse>();
+  for (const e of entries) out.set(e.index, await handle(e.req, ctx));
+  return out;
+}
+
+interface PlannedEntry extends EntryRequest {
+  plan: WritePlan;
+}
+
+async function runTransaction(entries: EntryRequest[], ctx: Context, handle: Handler): Promise<Map<number, FhirResponse>> {
+  checkUniqueFullUrls(entries);
+  const writes = entries.filter((e) => e.req.method !== 'GET' && e.req.method !== 'HEAD').map((e) => planEntry(e, ctx));
+  const condRefs = [...new Set(writes.flatMap((w) => [...conditionalReferences(w.plan.op.kind === 'delete' ? undefined : opResource(w.plan.op))]))];
+  const ops: WriteOp[] = [...writes.map((w) => w.plan.op), ...condRefs.map(resolveOp)];
+  const finalize = (placements: Placement[]): void => rewriteAll(writes, condRefs, placements);
+  let results;
+  try {
+    results = await ctx.store.commit(ops, { finalize });
+  } catch (err) {
+    throw entryError(err, (i) => (i < writes.length ? writes[i].index : undefined));
+  }
+  const out = new Map<number, FhirResponse>();
+  writes.forEach((w, i) => out.set(w.index, w.plan.respond(results[i])));
+  for (const e of entries) if (!out.has(e.index)) out.set(e.index, await handle(e.req, ctx));
+  return out;
+}
+
+function planEntry(e: EntryRequest, ctx: Context): PlannedEntry {
+  try {
+    const route = parseRoute(e.req.path);
+    if (!route.type || route.target || route.level === 'version') throw new FhirError('invalid', `Unsupported url for ${e.req.method} in a transaction`);
+    const plan = e.req.method === 'POST' ? planCreate(e.req, route, ctx)
+      : e.req.method === 'PUT' ? planUpdate(e.req, route, ctx)
+      : e.req.method === 'PATCH' ? planPatch(e.req, route, ctx)
+      : planDelete(e.req, route, ctx);
+    // Planning copies nothing; copy here so that rewriting references never changes the caller's bundle.
+    if (plan.op.kind === 'create' || (plan.op.kind === 'update' && plan.op.resource)) {
+      const op = plan.op as { resource: FhirResource };
+      op.resource = structuredClone(op.resource);
+    }
+    return { ...e, plan };
+  } catch (err) {
+    throw entryError(err, () => e.index);
+  }
+}
+
+function opResource(op: WriteOp): FhirResource | undefined {
+  return op.kind === 'create' || op.kind === 'update' ? op.resource : undefined;
+}
+
+function resolveOp(reference: string): WriteOp {
+  const type = reference.slice(0, reference.indexOf('?'));
+  return { kind: 'resolve', type, condition: conditionFrom(type, queryPairs(reference)) };
+}
+
+function rewriteAll(writes: PlannedEntry[], condRefs: string[], placements: Placement[]): void {
+  const targets = new Map<string, string>();
+  writes.forEach((w, i) => {
+    const p = placements[i];
+    if (w.fullUrl && p.id) targets.set(w.fullUrl, `${p.type}/${p.id}`);
+  });
+  condRefs.forEach((ref, j) => {
+    const p = placements[writes.length + j];
+    targets.set(ref, `${p.type}/${p.id}`);
+  });
+  for (const w of writes) rewriteReferences(opResource(w.plan.op), targets);
+}
+
+function checkUniqueFullUrls(entries: EntryRequest[]): void {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (!e.fullUrl) continue;
+    if (seen.has(e.fullUrl)) throw new FhirError('invalid', { diagnostics: `Duplicate fullUrl '${e.fullUrl}' in the transaction`, expression: [`Bundle.entry[${e.index}].fullUrl`] });
+    seen.add(e.fullUrl);
+  }
+}
+
+/** A failed transaction reports the entry that failed and keeps that entry's status. */
+function entryError(err: unknown, indexOf: (opIndex: number) => number | undefined): FhirError {
+  const e = asFhirError(err);
+  const entryIndex = e.opIndex !== undefined ? indexOf(e.opIndex) : indexOf(-1);
+  if (entryIndex === undefined || e.category === 'exception') return e;
+  const [first, ...rest] = e.issues;
+  const issue = { ...first, diagnostics: `Bundle.entry[${entryIndex}]: ${first.diagnostics ?? ''}`, expression: first.expression ?? [`Bundle.entry[${entryIndex}]`] };
+  return new FhirError(e.category, { diagnostics: issue.diagnostics, code: issue.code, expression: issue.expression }, rest.map((i) => ({ diagnostics: i.diagnostics ?? '', code: i.code, expression: i.expression })));
+}
+
+const REASONS: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 413: 'Payload Too Large',
+  415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 500: 'Internal Server Error',
+};
+
+function responseEntry(r: FhirResponse): BundleEntry {
+  const response: NonNullable<BundleEntry['response']> = { status: `${r.status} ${REASONS[r.status] ?? ''}`.trim() };
+  if (r.headers.Location) response.location = r.headers.Location;
+  if (r.headers.ETag) response.etag = r.headers.ETag;
+  const body = r.body;
+  const lastUpdated = body?.meta?.lastUpdated;
+  if (lastUpdated) response.lastModified = lastUpdated;
+  const entry: BundleEntry = { response };
+  if (body?.resourceType === 'OperationOutcome') response.outcome = body;
+  else if (body) {
+    entry.resource = body;
+    if (body.id) entry.fullUrl = r.headers.Location?.replace(/\/_history\/[^/]+$/, '');
+  }
+  return entry;
+}

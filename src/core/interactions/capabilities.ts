@@ -1,0 +1,66 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
+import { resourceTypes } from '../../fhir/definitions';
+import { OPERATIONS } from '../../operations/registry';
+import { supportedSearchParams } from '../../search/support';
+import type { Route } from '../route';
+import type { Context, FhirRequest, FhirResponse } from '../types';
+import { INTERACTIONS } from './table';
+
+/**
+ * GET [base]/metadata: generated from the interaction table, the operation registry and the search support
+ * table, so it lists exactly what works: https://hl7.org/fhir/R4/capabilitystatement.html
+ */
+export async function capabilities(_req: FhirRequest, _route: Route, ctx: Context): Promise<FhirResponse> {
+  return { status: 200, headers: {}, body: capabilityStatement(ctx) };
+}
+
+export function capabilityStatement(ctx: Context): CapabilityStatement {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-12-03',
+    publisher: 'region-fhir',
+    kind: 'instance',
+    software: { name: 'region-fhir', version: '0.1.0' },
+    implementation: { description: 'Regional FHIR R4 interoperability server', url: ctx.config.baseUrl },
+    fhirVersion: '4.0.1',
+    // JSON only: XML requests are answered 406/415.
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [{
+      mode: 'server',
+      resource: resourceTypes().map(resourceCapability),
+      interaction: systemInteractions(),
+      operation: OPERATIONS.filter((o) => o.definition.system).map((o) => ({ name: o.definition.code, definition: o.definition.url! })),
+    }],
+  };
+}
+
+const TYPE_CODES = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
+
+function resourceCapability(type: string): CapabilityStatementRestResource {
+  const codes = new Set(INTERACTIONS.map((i) => i.code));
+  const has = (level: 'type' | 'instance', method: string) => INTERACTIONS.some((i) => i.level === level && i.method === method && !i.target);
+  return {
+    type,
+    interaction: TYPE_CODES.filter((c) => codes.has(c)).map((code) => ({ code })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'full-support',
+    conditionalUpdate: has('type', 'PUT'),
+    conditionalDelete: has('type', 'DELETE') ? 'multiple' : 'not-supported',
+    searchParam: supportedSearchParams(type).map(({ code, support }) => ({ name: code, type: support.type as 'token', documentation: support.documentation })),
+    operation: OPERATIONS.filter((o) => (o.definition.type || o.definition.instance) && (o.resourceTypes === 'all' || o.resourceTypes.includes(type)))
+      .map((o) => ({ name: o.definition.code, definition: o.definition.url! })),
+  };
+}
+
+function systemInteractions(): Array<{ code: 'transaction' | 'batch' | 'history-system' | 'search-system' }> {
+  const codes = new Set(INTERACTIONS.filter((i) => i.level === 'system').map((i) => i.code));
+  const out: Array<{ code: 'transaction' | 'batch' | 'history-system' | 'search-system' }> = [];
+  if (codes.has('transaction')) out.push({ code: 'transaction' }, { code: 'batch' });
+  if (codes.has('history-system')) out.push({ code: 'history-system' });
+  return out;
+}

@@ -1,0 +1,141 @@
+import type { Parameters, FhirResource } from 'fhir/r4';
+import { FhirError } from '../../fhir/errors';
+import { applyFhirPathPatch } from '../../fhir/fhirpath-patch';
+import { applyJsonPatch } from '../../fhir/json-patch';
+import { assertValidResource } from '../../fhir/validate';
+import type { OpResult, WriteOp } from '../../store/types';
+import { conditionFrom, queryPairs, versionFromETag } from '../conditions';
+import { parsePrefer } from '../prefer';
+import { writeResponse } from '../respond';
+import type { Route } from '../route';
+import type { Context, FhirRequest, FhirResponse } from '../types';
+
+/**
+ * Write interactions as plans: the store op to commit, and how to answer once it is committed. A single request
+ * commits one plan; a transaction bundle commits all its plans at once (src/core/interactions/bundle.ts).
+ */
+export interface WritePlan {
+  op: WriteOp;
+  respond(result: OpResult): FhirResponse;
+}
+
+export async function runWrite(plan: WritePlan, ctx: Context): Promise<FhirResponse> {
+  const [result] = await ctx.store.commit([plan.op]);
+  return plan.respond(result);
+}
+
+/** POST [base]/[type]: https://hl7.org/fhir/R4/http.html#create */
+export function planCreate(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  const resource = resourceBody(req, route.type!);
+  const { id: _ignored, ...withoutId } = resource;
+  const ifNoneExist = req.headers['if-none-exist'];
+  const op: WriteOp = {
+    kind: 'create',
+    resource: withoutId as FhirResource,
+    ifNoneExist: ifNoneExist ? conditionFrom(route.type!, queryPairs(ifNoneExist)) : undefined,
+  };
+  const prefer = parsePrefer(req.headers.prefer);
+  return {
+    op,
+    respond: (r) =>
+      r.outcome === 'existing'
+        ? writeResponse(200, r.version!, ctx.config.baseUrl, prefer, 'A matching resource exists; nothing was created')
+        : writeResponse(201, r.version!, ctx.config.baseUrl, prefer, 'Created'),
+  };
+}
+
+/** PUT [base]/[type]/[id] and conditional PUT [base]/[type]?params: https://hl7.org/fhir/R4/http.html#update */
+export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  const resource = resourceBody(req, route.type!);
+  const conditional = route.id === undefined;
+  if (!conditional) {
+    if (resource.id === undefined) throw new FhirError('invalid', { diagnostics: 'The resource has no id; PUT requires one matching the URL', expression: [`${route.type}.id`] });
+    if (resource.id !== route.id) throw new FhirError('invalid', { diagnostics: `The resource id '${resource.id}' does not match the URL id '${route.id}'`, expression: [`${route.type}.id`] });
+  }
+  const op: WriteOp = {
+    kind: 'update',
+    type: route.type!,
+    id: route.id,
+    condition: conditional ? conditionFrom(route.type!, req.query) : undefined,
+    resource,
+    ifMatch: versionFromETag(req.headers['if-match']),
+  };
+  const prefer = parsePrefer(req.headers.prefer);
+  return {
+    op,
+    respond: (r) => writeResponse(r.outcome === 'created' ? 201 : 200, r.version!, ctx.config.baseUrl, prefer, r.outcome === 'created' ? 'Created' : 'Updated'),
+  };
+}
+
+/** DELETE [base]/[type]/[id] and conditional DELETE [base]/[type]?params: https://hl7.org/fhir/R4/http.html#delete */
+export function planDelete(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  const conditional = route.id === undefined;
+  const op: WriteOp = {
+    kind: 'delete',
+    type: route.type!,
+    id: route.id,
+    condition: conditional ? conditionFrom(route.type!, req.query) : undefined,
+    maxMatches: ctx.config.maxConditionalDeletes,
+    ifMatch: versionFromETag(req.headers['if-match']),
+  };
+  return { op, respond: (r) => deleteResponse(r) };
+}
+
+function deleteResponse(r: OpResult): FhirResponse {
+  const headers: Record<string, string> = {};
+  if (r.outcome === 'deleted' && r.version) headers.ETag = `W/"${r.version.versionId}"`;
+  const text = r.outcome === 'deleted' ? `Deleted ${r.ids.length} resource(s)` : 'Nothing to delete';
+  return {
+    status: 200,
+    headers,
+    body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: text }] },
+  };
+}
+
+/** PATCH [base]/[type]/[id] (and conditional) with JSON Patch or FHIRPath Patch: https://hl7.org/fhir/R4/http.html#patch */
+export function planPatch(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  const transform = patchTransform(req, route.type!);
+  const conditional = route.id === undefined;
+  const op: WriteOp = {
+    kind: 'update',
+    type: route.type!,
+    id: route.id,
+    condition: conditional ? conditionFrom(route.type!, req.query) : undefined,
+    ifMatch: versionFromETag(req.headers['if-match']),
+    transform,
+  };
+  const prefer = parsePrefer(req.headers.prefer);
+  return {
+    op,
+    respond: (r) => writeResponse(200, r.version!, ctx.config.baseUrl, prefer, 'Patched'),
+  };
+}
+
+/** The patched resource must still be a valid resource of the same type and id. */
+function patchTransform(req: FhirRequest, type: string): (current: FhirResource) => FhirResource {
+  const apply = patchFunction(req);
+  return (current) => {
+    const patched = apply(current);
+    if (!patched || typeof patched !== 'object' || (patched as FhirResource).resourceType !== type || (patched as FhirResource).id !== current.id) {
+      throw new FhirError('unprocessable', 'A patch may not change the resource type or id');
+    }
+    assertValidResource(patched, { expectedType: type });
+    return patched;
+  };
+}
+
+function patchFunction(req: FhirRequest): (current: FhirResource) => FhirResource {
+  if (req.bodyKind === 'json-patch') return (current) => applyJsonPatch(current, req.body);
+  const body = req.body as Parameters | undefined;
+  if (body?.resourceType !== 'Parameters') {
+    throw new FhirError('unsupported-media', 'PATCH takes application/json-patch+json, or a FHIRPath Patch Parameters resource as application/fhir+json');
+  }
+  return (current) => applyFhirPathPatch(current, body);
+}
+
+/** The request body as a valid resource of the URL's type; 400 when it is not a resource, 422 when invalid. */
+export function resourceBody(req: FhirRequest, type: string): FhirResource {
+  if (req.body === undefined) throw new FhirError('invalid', 'The request has no body');
+  assertValidResource(req.body, { expectedType: type });
+  return req.body as FhirResource;
+}

@@ -1,0 +1,42 @@
+import type { FhirResource } from 'fhir/r4';
+import type { Store } from '../store/types';
+
+/**
+ * The core's own request and response: no HTTP library types. The express adapter, batch/transaction entries and
+ * tests all build these and call `handle` (src/core/handle.ts).
+ */
+export interface FhirRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below the FHIR base, without leading slash: `Patient/1/_history/2`, `metadata`, `` for the base. */
+  path: string;
+  query: Array<[string, string]>;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  /** Parsed JSON body, if any. */
+  body?: unknown;
+  /** What the body is: a FHIR resource, a JSON Patch document, or form-encoded search parameters. */
+  bodyKind?: 'resource' | 'json-patch' | 'form';
+}
+
+export interface FhirResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: FhirResource;
+  /** An unexpected error behind a 500, for the adapter to log with the request id; never sent to the client. */
+  internalError?: unknown;
+}
+
+export interface CoreConfig {
+  /** Public base URL of the FHIR endpoint, without trailing slash (used in fullUrl, Location, links). */
+  baseUrl: string;
+  /** The most resources one conditional delete may remove. */
+  maxConditionalDeletes: number;
+  /** The most entries one batch or transaction may hold. */
+  maxBundleEntries: number;
+}
+
+/** What every interaction gets: passed down explicitly, never reached for. */
+export interface Context {
+  store: Store;
+  config: CoreConfig;
+}

@@ -1,0 +1,75 @@
+import http from 'node:http';
+import { createApp } from './app';
+import { loadConfig, type Config } from './config';
+import { createLogger } from './log';
+import { openStore } from './store/open';
+
+/** The `region-fhir` CLI. Commands: serve (more arrive with their issues: ingest, import, export, seed). */
+const USAGE = `usage: region-fhir <command> [--flag value ...]
+commands:
+  serve      serve the FHIR API (flags: --port --host --store-url --base-url --log-level --max-body-bytes)
+flags override the environment variables of the same name (PORT, HOST, STORE_URL, BASE_URL, LOG_LEVEL, ...)`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(process.env, parseFlags(rest));
+  } catch (err) {
+    process.stderr.write(`region-fhir: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (command === 'serve') return serve(config);
+  process.stderr.write(`region-fhir: unknown command '${command}'\n${USAGE}\n`);
+  return 2;
+}
+
+function parseFlags(args: string[]): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
+    else if (i + 1 < args.length) flags[arg.slice(2)] = args[++i];
+    else throw new Error(`flag ${arg} needs a value`);
+  }
+  return flags;
+}
+
+async function serve(config: Config): Promise<number> {
+  const log = createLogger(config.logLevel);
+  const store = await openStore(config);
+  const app = createApp(config, store, log);
+  const server = http.createServer(app.express);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info('listening', { host: config.host, port, base: config.baseUrl, store: config.storeUrl.split(':')[0] });
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('shutting down', { signal });
+      // Stop accepting, let in-flight requests finish, then close the store so the database is left clean.
+      server.close(async () => {
+        await store.close();
+        log.info('stopped');
+        resolve(0);
+      });
+      server.closeIdleConnections();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    process.stderr.write(`region-fhir: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,288 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { FhirResource } from 'fhir/r4';
+import { FhirError } from '../../fhir/errors';
+import { monotonicInstant } from '../../fhir/instants';
+import type { IndexExtractor } from '../../search/extract';
+import type { SearchQuery } from '../../search/model';
+import type {
+  CommitOptions, HistoryOptions, OpResult, Page, Placement, Store, StoredVersion, WriteOp,
+} from '../types';
+import { openSchema } from './schema';
+import { compileCount, compileSearch, encodeCursor, orderKeys } from './search-sql';
+import { SqliteHistory } from './history';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  filename: string;
+  extractor: IndexExtractor;
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Milliseconds since the epoch; injectable so tests can control time. */
+  now?: () => number;
+}
+
+interface ResourceRow {
+  rid: number;
+  type: string;
+  id: string;
+  version: number;
+  last_updated: string;
+  deleted: number;
+  json: string | null;
+}
+
+/** What phase one of a commit decided for one op, before anything is written. */
+interface Plan {
+  op: WriteOp;
+  placement: Placement;
+  current?: ResourceRow;
+  /** For conditional deletes: every row to delete. */
+  targets: ResourceRow[];
+  outcome: OpResult['outcome'];
+}
+
+/**
+ * The embedded store on SQLite. better-sqlite3 is synchronous, so a commit runs start to end inside one SQLite
+ * transaction without yielding to the event loop: no other request can interleave, which is what makes
+ * conditional creates and If-Match updates race-free in one process.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly extractor: IndexExtractor;
+  private readonly now: () => number;
+  private readonly history_: SqliteHistory;
+  private lastCommitMs: number;
+  private readonly stmts;
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.filename);
+    openSchema(this.db, options.synchronous ?? 'NORMAL');
+    this.extractor = options.extractor;
+    this.now = options.now ?? Date.now;
+    this.stmts = prepareStatements(this.db);
+    const last = this.stmts.lastUpdated.get() as { lu: string | null };
+    this.lastCommitMs = last.lu ? Date.parse(last.lu) : 0;
+    this.history_ = new SqliteHistory(this.db);
+  }
+
+  async commit(ops: WriteOp[], options: CommitOptions = {}): Promise<OpResult[]> {
+    return this.db.transaction(() => this.commitSync(ops, options))();
+  }
+
+  async read(type: string, id: string): Promise<StoredVersion | undefined> {
+    const row = this.stmts.current.get(type, id) as ResourceRow | undefined;
+    return row && toVersion(row);
+  }
+
+  async vread(type: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+    if (!/^[1-9]\d{0,15}$/.test(versionId)) return undefined;
+    const row = this.stmts.version.get(type, id, Number(versionId)) as ResourceRow | undefined;
+    return row && toVersion(row);
+  }
+
+  async history(scope: { type?: string; id?: string }, options: HistoryOptions): Promise<Page<StoredVersion>> {
+    return this.history_.page(scope, options, toVersion);
+  }
+
+  async search(query: SearchQuery): Promise<Page<StoredVersion>> {
+    return this.searchSync(query);
+  }
+
+  async ready(): Promise<boolean> {
+    return this.db.open;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private searchSync(query: SearchQuery): Page<StoredVersion> {
+    const { sql, params } = compileSearch(query, query.count + 1);
+    const rows = this.db.prepare(sql).all(...params) as ResourceRow[];
+    const page: Page<StoredVersion> = { entries: rows.slice(0, query.count).map(toVersion) };
+    if (rows.length > query.count && query.count > 0) page.next = cursorAfter(query, rows[query.count - 1]);
+    if (query.total !== 'none' || query.count === 0) {
+      const c = compileCount(query);
+      page.total = (this.db.prepare(c.sql).get(...c.params) as { n: number }).n;
+    }
+    return page;
+  }
+
+  /** Ids of current resources matching a condition, bounded so a broad condition cannot load the whole store. */
+  private matchIds(query: SearchQuery, limit: number): ResourceRow[] {
+    const { sql, params } = compileSearch({ ...query, sort: [], cursor: undefined }, limit);
+    return this.db.prepare(sql).all(...params) as ResourceRow[];
+  }
+
+  private commitSync(ops: WriteOp[], options: CommitOptions): OpResult[] {
+    const plans = ops.map((op, index) => withOpIndex(index, () => this.plan(op)));
+    options.finalize?.(plans.map((p) => p.placement));
+    const lastUpdated = new Date(monotonicInstant(this.now(), this.lastCommitMs));
+    const results = plans.map((p, index) => withOpIndex(index, () => this.apply(p, lastUpdated.toISOString())));
+    this.lastCommitMs = lastUpdated.getTime();
+    return results;
+  }
+
+  private plan(op: WriteOp): Plan {
+    switch (op.kind) {
+      case 'create':
+        return this.planCreate(op);
+      case 'update':
+        return this.planUpdate(op);
+      case 'delete':
+        return this.planDelete(op);
+      case 'resolve':
+        return this.planResolve(op);
+    }
+  }
+
+  private planCreate(op: Extract<WriteOp, { kind: 'create' }>): Plan {
+    const type = op.resource.resourceType;
+    if (op.ifNoneExist) {
+      const found = this.matchIds(op.ifNoneExist.query, 2);
+      if (found.length > 1) throw new FhirError('precondition', 'If-None-Exist matched more than one resource');
+      if (found.length === 1) {
+        return { op, placement: { type, id: found[0].id, writes: false }, current: this.currentRow(type, found[0].id), targets: [], outcome: 'existing' };
+      }
+    }
+    const id = op.resource.id && this.isFreeId(type, op.resource.id) ? op.resource.id : randomUUID();
+    return { op, placement: { type, id, writes: true }, targets: [], outcome: 'created' };
+  }
+
+  private isFreeId(type: string, id: string): boolean {
+    return this.stmts.exists.get(type, id) === undefined;
+  }
+
+  private planUpdate(op: Extract<WriteOp, { kind: 'update' }>): Plan {
+    const id = op.condition ? this.resolveConditionalUpdate(op) : op.id;
+    const finalId = id ?? randomUUID();
+    const current = id ? this.currentRow(op.type, id) : undefined;
+    const live = current && !current.deleted ? current : undefined;
+    if (op.ifMatch !== undefined && (!live || String(live.version) !== op.ifMatch)) {
+      throw new FhirError('precondition', `Version mismatch: If-Match ${op.ifMatch}, current ${live ? live.version : 'none'}`);
+    }
+    if (op.transform && !live) {
+      throw new FhirError(current ? 'deleted' : 'not-found', `${op.type}/${finalId} ${current ? 'is deleted' : 'not found'}`);
+    }
+    return { op, placement: { type: op.type, id: finalId, writes: true }, current, targets: [], outcome: live ? 'updated' : 'created' };
+  }
+
+  private resolveConditionalUpdate(op: Extract<WriteOp, { kind: 'update' }>): string | undefined {
+    const found = this.matchIds(op.condition!.query, 2);
+    if (found.length > 1) throw new FhirError('precondition', 'The condition matched more than one resource');
+    if (found.length === 1) {
+      if (op.resource?.id && op.resource.id !== found[0].id) {
+        throw new FhirError('invalid', 'The resource id does not match the resource found by the condition');
+      }
+      return found[0].id;
+    }
+    return op.resource?.id;
+  }
+
+  private planDelete(op: Extract<WriteOp, { kind: 'delete' }>): Plan {
+    if (op.condition) {
+      const max = op.maxMatches ?? 1;
+      const found = this.matchIds(op.condition.query, max + 1);
+      if (found.length > max) {
+        throw new FhirError('precondition', `The condition matched more than ${max} resources`);
+      }
+      const targets = found.map((r) => this.currentRow(op.type, r.id)!);
+      return { op, placement: { type: op.type, id: targets[0]?.id, writes: targets.length > 0 }, targets, outcome: targets.length ? 'deleted' : 'noop' };
+    }
+    const current = this.currentRow(op.type, op.id!);
+    const live = current && !current.deleted ? current : undefined;
+    if (op.ifMatch !== undefined && (!live || String(live.version) !== op.ifMatch)) {
+      throw new FhirError('precondition', `Version mismatch: If-Match ${op.ifMatch}, current ${live ? live.version : 'none'}`);
+    }
+    return { op, placement: { type: op.type, id: op.id, writes: !!live }, current, targets: live ? [live] : [], outcome: live ? 'deleted' : 'noop' };
+  }
+
+  private planResolve(op: Extract<WriteOp, { kind: 'resolve' }>): Plan {
+    const found = this.matchIds(op.condition.query, 2);
+    if (found.length === 0) throw new FhirError('not-found', `No ${op.type} matches the conditional reference`);
+    if (found.length > 1) throw new FhirError('precondition', `More than one ${op.type} matches the conditional reference`);
+    return { op, placement: { type: op.type, id: found[0].id, writes: false }, targets: [], outcome: 'resolved' };
+  }
+
+  private currentRow(type: string, id: string): ResourceRow | undefined {
+    return this.stmts.current.get(type, id) as ResourceRow | undefined;
+  }
+
+  private apply(plan: Plan, lastUpdated: string): OpResult {
+    const { op, placement } = plan;
+    if (op.kind === 'resolve') return { outcome: 'resolved', ids: [placement.id!] };
+    if (op.kind === 'delete') {
+      const versions = plan.targets.map((t) => this.write(t.type, t.id, undefined, lastUpdated));
+      return { outcome: plan.outcome, version: versions[versions.length - 1] ?? (plan.current && toVersion(plan.current)), ids: plan.targets.map((t) => t.id) };
+    }
+    if (!placement.writes) return { outcome: 'existing', version: plan.current && toVersion(plan.current), ids: [placement.id!] };
+    const base = op.kind === 'update' && op.transform ? op.transform(JSON.parse(this.currentRow(placement.type, placement.id!)!.json!)) : op.resource!;
+    const version = this.write(placement.type, placement.id!, base, lastUpdated);
+    return { outcome: plan.outcome, version, ids: [placement.id!] };
+  }
+
+  /** Writes one new version (a tombstone when `resource` is undefined) and replaces its index entries. */
+  private write(type: string, id: string, resource: FhirResource | undefined, lastUpdated: string): StoredVersion {
+    const current = this.currentRow(type, id);
+    const version = (current?.version ?? 0) + 1;
+    const stored = resource && withMeta(resource, id, version, lastUpdated);
+    const json = stored ? JSON.stringify(stored) : null;
+    let rid = current?.rid;
+    if (rid === undefined) {
+      rid = Number(this.stmts.insertResource.run(type, id, version, lastUpdated, stored ? 0 : 1).lastInsertRowid);
+    }
+    const seq = Number(this.stmts.insertVersion.run(rid, type, version, lastUpdated, stored ? 0 : 1, json).lastInsertRowid);
+    this.stmts.updateResource.run(version, lastUpdated, stored ? 0 : 1, seq, rid);
+    this.stmts.deleteTokens.run(rid);
+    if (stored) {
+      for (const t of this.extractor.extract(stored).tokens) this.stmts.insertToken.run(rid, type, t.param, t.system, t.code);
+    }
+    return { type, id, versionId: String(version), lastUpdated, deleted: !stored, resource: stored };
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    current: db.prepare(
+      'SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.deleted, v.json FROM resources r JOIN versions v ON v.seq = r.seq WHERE r.type = ? AND r.id = ?',
+    ),
+    version: db.prepare(
+      'SELECT r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?',
+    ),
+    exists: db.prepare('SELECT 1 FROM resources WHERE type = ? AND id = ?'),
+    lastUpdated: db.prepare('SELECT max(last_updated) AS lu FROM versions'),
+    insertResource: db.prepare('INSERT INTO resources (type, id, version, last_updated, deleted, seq) VALUES (?, ?, ?, ?, ?, 0)'),
+    insertVersion: db.prepare('INSERT INTO versions (rid, type, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?)'),
+    updateResource: db.prepare('UPDATE resources SET version = ?, last_updated = ?, deleted = ?, seq = ? WHERE rid = ?'),
+    deleteTokens: db.prepare('DELETE FROM idx_token WHERE rid = ?'),
+    insertToken: db.prepare('INSERT INTO idx_token (rid, type, param, system, code) VALUES (?, ?, ?, ?, ?)'),
+  };
+}
+
+function withMeta(resource: FhirResource, id: string, version: number, lastUpdated: string): FhirResource {
+  const meta = { ...(resource.meta ?? {}), versionId: String(version), lastUpdated };
+  return { ...resource, id, meta } as FhirResource;
+}
+
+function toVersion(row: ResourceRow): StoredVersion {
+  const v: StoredVersion = {
+    type: row.type, id: row.id, versionId: String(row.version), lastUpdated: row.last_updated, deleted: row.deleted === 1,
+  };
+  if (row.json) v.resource = JSON.parse(row.json) as FhirResource;
+  return v;
+}
+
+function cursorAfter(query: SearchQuery, row: ResourceRow): string {
+  const keys = orderKeys(query.sort).map((k) => (row as unknown as Record<string, string | number>)[k.field]);
+  return encodeCursor(keys);
+}
+
+/** Tags an error with the op that raised it, so a transaction can say which entry failed. */
+function withOpIndex<T>(index: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof FhirError && err.opIndex === undefined) err.opIndex = index;
+    throw err;
+  }
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { INTERACTIONS } from '../../src/core/interactions/table';
+import { OPERATIONS } from '../../src/operations/registry';
+import { testServer, type TestServer } from '../support/app';
+
+// https://hl7.org/fhir/R4/http.html#capabilities; the statement must list exactly what works.
+describe('REST: CapabilityStatement', () => {
+  let s: TestServer;
+  before(async () => (s = await testServer()));
+  after(async () => s.close());
+
+  it('describes a FHIR 4.0.1 JSON server with all 147 resource types', async () => {
+    const res = await s.http.get('/fhir/metadata');
+    assert.equal(res.status, 200);
+    const cs = res.body;
+    assert.equal(cs.resourceType, 'CapabilityStatement');
+    assert.equal(cs.fhirVersion, '4.0.1');
+    assert.deepEqual(cs.format, ['application/fhir+json', 'json']);
+    assert.equal(cs.rest[0].resource.length, 147);
+  });
+
+  it('lists only registered interactions and operations, and every registered one', async () => {
+    const cs = (await s.http.get('/fhir/metadata')).body;
+    const patient = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
+    const listed = new Set(patient.interaction.map((i: { code: string }) => i.code));
+    const registered = new Set(INTERACTIONS.filter((i) => i.level !== 'system').map((i) => i.code));
+    assert.deepEqual([...listed].sort(), [...registered].sort());
+    const system = cs.rest[0].interaction.map((i: { code: string }) => i.code).sort();
+    assert.deepEqual(system, ['batch', 'history-system', 'transaction']);
+    const ops = patient.operation.map((o: { name: string }) => o.name);
+    assert.deepEqual(ops, OPERATIONS.filter((o) => o.definition.type || o.definition.instance).map((o) => o.definition.code));
+  });
+
+  it('every listed search parameter really filters', async () => {
+    const cs = (await s.http.get('/fhir/metadata')).body;
+    const patient = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
+    const names = patient.searchParam.map((p: { name: string }) => p.name).sort();
+    assert.deepEqual(names, ['_id', '_lastUpdated', 'identifier']);
+    for (const name of names) {
+      const res = await s.http.get(`/fhir/Patient?${name}=${name === '_lastUpdated' ? 'gt2020-01-01' : 'x'}`).set('Prefer', 'handling=strict');
+      assert.equal(res.status, 200, `${name} is accepted in strict mode`);
+    }
+  });
+});
