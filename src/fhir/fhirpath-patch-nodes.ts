@@ -31,7 +31,7 @@ const EVALUATION_OPTIONS = { resolveInternalTypes: false, async: false, traceFn:
 export function evaluatePath(resource: JsonObject, expression: string): unknown[] {
   let evaluator: (resource: unknown, env?: Record<string, unknown>) => unknown[];
   try {
-    evaluator = compile(expression, R4_MODEL, EVALUATION_OPTIONS);
+    evaluator = compile(quoteKeywordMembers(expression), R4_MODEL, EVALUATION_OPTIONS);
   } catch (err) {
     throw invalid(`"${expression}" is not a valid FHIRPath expression: ${messageOf(err)}`);
   }
@@ -40,6 +40,45 @@ export function evaluatePath(resource: JsonObject, expression: string): unknown[
   } catch (err) {
     throw unprocessable(`evaluating "${expression}" failed: ${messageOf(err)}`);
   }
+}
+
+/**
+ * Narrative.div is an element, but `div` is also a FHIRPath operator keyword, and the FHIRPath grammar
+ * (http://hl7.org/fhirpath/N1/grammar.html, rule `identifier`) only lets keywords be names when escaped as
+ * `div`. The FHIRPath Patch spec's own test cases write Patient.text.div, as do clients, so a keyword that
+ * directly follows a '.' (where an operator can never stand) is escaped for them. Strings and already-escaped
+ * names are left alone.
+ */
+export function quoteKeywordMembers(expression: string): string {
+  let result = '';
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (c === "'" || c === '`') {
+      const end = closingQuote(expression, i);
+      result += expression.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    result += c;
+    const keyword = c === '.' ? KEYWORD_MEMBER.exec(expression.slice(i + 1)) : null;
+    if (keyword) {
+      result += '`' + keyword[0] + '`';
+      i += keyword[0].length;
+    }
+  }
+  return result;
+}
+
+/** Operator keywords that cannot be plain identifiers, when not followed by more name or a call. */
+const KEYWORD_MEMBER = /^(div|mod|and|or|xor|implies)(?![A-Za-z0-9_(`])/;
+
+/** Index of the quote closing the string or delimited name opened at `start` (backslash escapes skipped). */
+function closingQuote(expression: string, start: number): number {
+  for (let i = start + 1; i < expression.length; i++) {
+    if (expression[i] === '\\') i++;
+    else if (expression[i] === expression[start]) return i;
+  }
+  return expression.length - 1;
 }
 
 /** The one element `expression` selects; `doing` completes "No content found at X when ...". */

@@ -71,6 +71,11 @@ export function schemaValidator(type: string): ValidateFunction {
   return validate;
 }
 
+/** Whether the R4 JSON schema defines `type` (the definitions list a few later resource types it does not have). */
+export function hasSchemaDefinition(type: string): boolean {
+  return Object.hasOwn(fhirJsonSchema().definitions, type);
+}
+
 /** Validate `resource` (already known to be an object of a known type) against its type's schema. */
 export function runSchema(type: string, resource: unknown): SchemaResult {
   const result: SchemaResult = { findings: [], nested: [], references: [], fragments: [] };
@@ -92,6 +97,10 @@ function createSchemaContext(): { ajv: Ajv; id: string } {
     verbose: true, // errors carry the offending value and schema node, for readable diagnostics
     passContext: true,
     validateSchema: false, // the prepared schema is derived from the published one by code; no need to re-check it
+    // Measured on Patient: compiling each $ref'd definition once as its own function, and skipping ajv's code
+    // optimisation passes, halves compile time; validation stays around a microsecond per small resource.
+    inlineRefs: false,
+    code: { optimize: false },
   });
   ajv.addMetaSchema(draft06MetaSchema);
   addFhirKeywords(ajv);

@@ -4,7 +4,7 @@ import { FhirError, type IssueInit } from './errors';
 import { ID_PATTERN } from './primitives';
 import { scanJson } from './validate-json';
 import { checkReferences, type ReferenceFrame } from './validate-references';
-import { runSchema, type IssueCode, type NestedResource } from './validate-schema';
+import { hasSchemaDefinition, runSchema, type IssueCode, type NestedResource } from './validate-schema';
 
 /**
  * Validation of a resource against the base FHIR R4 specification: the JSON format rules, the FHIR JSON schema,
@@ -73,7 +73,7 @@ function shapeProblem(value: unknown, expectedType?: string): ShapeProblem | und
   }
   const type = (value as Record<string, unknown>).resourceType;
   if (type === undefined) return { code: 'required', diagnostics: 'Missing resourceType' };
-  if (typeof type !== 'string' || !isResourceType(type)) {
+  if (typeof type !== 'string' || !isResourceType(type) || !hasSchemaDefinition(type)) {
     return { code: 'invalid', diagnostics: `Unknown resourceType ${JSON.stringify(type)?.slice(0, 80)}` };
   }
   if (expectedType !== undefined && type !== expectedType) {
