@@ -90,9 +90,9 @@ export function valueTypePath(element: ElementInfo, suffix?: string): TypePath |
 /** The JSON property name of a choice element given the type suffix of its value, e.g. deceased + Boolean. */
 export function choiceKey(element: ElementInfo, suffix: string | undefined): string | undefined {
   if (!element.choiceSuffixes) return element.name;
-  const chosen = element.fixedSuffix ?? suffix;
+  const chosen = suffix ?? element.fixedSuffix;
   if (!chosen || !element.choiceSuffixes.includes(chosen)) return undefined;
-  if (element.fixedSuffix && suffix && suffix !== element.fixedSuffix) return undefined;
+  if (element.fixedSuffix && chosen !== element.fixedSuffix) return undefined;
   return element.name + chosen;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Parameters, ParametersParameter, Patient, Resource } from 'fhir/r4';
 import { FhirError } from '../../src/fhir/errors';
 import { applyFhirPathPatch } from '../../src/fhir/fhirpath-patch';
+import { quoteKeywordMembers } from '../../src/fhir/fhirpath-patch-nodes';
 import { attribute, childElements, FhirXmlConverter, parseXml, type XmlElement } from '../support/fhir-xml';
 
 /**
@@ -67,8 +68,8 @@ const value = (v: Omit<Part, 'name'>): Part => ({ name: 'value', ...v });
 describe('FHIRPath Patch', () => {
   describe('shared FHIR test cases (fhir-patch-tests.xml)', () => {
     if (!fs.existsSync(SHARED_FILE)) {
-      it('runs the shared cases', function () {
-        this.skip(); // the shared test data folder is not present in this checkout
+      it(`skipped: shared test data not found at ${SHARED_FILE}`, function () {
+        this.skip();
       });
       return;
     }
@@ -348,6 +349,21 @@ describe('FHIRPath Patch', () => {
       expectCategory('unprocessable', () => applyFhirPathPatch(ids, patch(op('move', 'Patient.identifier', index('source', 3), index('destination', 0)))));
       expectCategory('unprocessable', () => applyFhirPathPatch(ids, patch(op('move', 'Patient.identifier', index('source', 0), index('destination', 3)))));
       expectCategory('unprocessable', () => applyFhirPathPatch(ids, patch(op('move', 'Patient.telecom', index('source', 0), index('destination', 0)))));
+    });
+  });
+
+  describe('paths', () => {
+    it('escapes FHIRPath keywords used as element names after a dot (Patient.text.div)', () => {
+      assert.equal(quoteKeywordMembers('Patient.text.div'), 'Patient.text.`div`');
+      assert.equal(quoteKeywordMembers('Patient.text.`div`'), 'Patient.text.`div`');
+      assert.equal(quoteKeywordMembers("Patient.name.where(text = 'a.div').given"), "Patient.name.where(text = 'a.div').given");
+      assert.equal(quoteKeywordMembers('Patient.name.count() div 2'), 'Patient.name.count() div 2');
+      assert.equal(quoteKeywordMembers('Patient.text.divider'), 'Patient.text.divider');
+    });
+
+    it('accepts %resource and stays inside the resource being patched', () => {
+      const out = applyFhirPathPatch<Patient>({ resourceType: 'Patient', active: true }, patch(op('replace', '%resource.active', value({ valueBoolean: false }))));
+      assert.equal(out.active, false);
     });
   });
 

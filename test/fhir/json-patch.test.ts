@@ -35,8 +35,8 @@ function expectCategory(category: FhirError['category'], run: () => unknown): Fh
 describe('JSON Patch (RFC 6902)', () => {
   describe('shared FHIR test cases (json-patch-tests.json)', () => {
     if (!fs.existsSync(SHARED_FILE)) {
-      it('runs the shared cases', function () {
-        this.skip(); // the shared test data folder is not present in this checkout
+      it(`skipped: shared test data not found at ${SHARED_FILE}`, function () {
+        this.skip();
       });
       return;
     }

@@ -119,6 +119,27 @@ describe('REST: conditional interactions and the search they use', () => {
     assert.equal((await s.http.get('/fhir/Patient?_cursor=garbage')).status, 400);
   });
 
+  it('_sort by _lastUpdated and _id, both directions, paging in that order', async () => {
+    for (const id of ['c', 'a', 'b']) await s.http.put(`/fhir/Patient/${id}`).set('Content-Type', FHIR_JSON).send(JSON.stringify(patient({ id })));
+    const order = async (q: string) => {
+      const out: string[] = [];
+      let url: string | undefined = `/fhir/Patient?${q}&_count=2`;
+      while (url) {
+        const res = await s.http.get(url);
+        assert.equal(res.status, 200);
+        out.push(...(res.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id));
+        const next = res.body.link.find((l: { relation: string }) => l.relation === 'next');
+        url = next ? next.url.replace('http://test.local', '') : undefined;
+      }
+      return out;
+    };
+    assert.deepEqual(await order('_sort=_lastUpdated'), ['c', 'a', 'b']);
+    assert.deepEqual(await order('_sort=-_lastUpdated'), ['b', 'a', 'c']);
+    assert.deepEqual(await order('_sort=_id'), ['a', 'b', 'c']);
+    assert.deepEqual(await order('_sort=-_id'), ['c', 'b', 'a']);
+    assert.equal((await s.http.get('/fhir/Patient?_sort=gender')).status, 400);
+  });
+
   it('POST _search with a form body gives the same answer as GET', async () => {
     const a = (await post(withPnr('333'))).body;
     const res = await s.http.post('/fhir/Patient/_search').set('Content-Type', 'application/x-www-form-urlencoded').send('identifier=333');

@@ -52,14 +52,7 @@ export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WriteP
     if (resource.id === undefined) throw new FhirError('invalid', { diagnostics: 'The resource has no id; PUT requires one matching the URL', expression: [`${route.type}.id`] });
     if (resource.id !== route.id) throw new FhirError('invalid', { diagnostics: `The resource id '${resource.id}' does not match the URL id '${route.id}'`, expression: [`${route.type}.id`] });
   }
-  const op: WriteOp = {
-    kind: 'update',
-    type: route.type!,
-    id: route.id,
-    condition: conditional ? conditionFrom(route.type!, req.query) : undefined,
-    resource,
-    ifMatch: versionFromETag(req.headers['if-match']),
-  };
+  const op: WriteOp = { kind: 'update', ...target(req, route), resource };
   const prefer = parsePrefer(req.headers.prefer);
   return {
     op,
@@ -67,17 +60,19 @@ export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WriteP
   };
 }
 
-/** DELETE [base]/[type]/[id] and conditional DELETE [base]/[type]?params: https://hl7.org/fhir/R4/http.html#delete */
-export function planDelete(req: FhirRequest, route: Route, ctx: Context): WritePlan {
-  const conditional = route.id === undefined;
-  const op: WriteOp = {
-    kind: 'delete',
+/** The resource an instance-level or conditional (type-level with search parameters) write targets. */
+function target(req: FhirRequest, route: Route) {
+  return {
     type: route.type!,
     id: route.id,
-    condition: conditional ? conditionFrom(route.type!, req.query) : undefined,
-    maxMatches: ctx.config.maxConditionalDeletes,
+    condition: route.id === undefined ? conditionFrom(route.type!, req.query) : undefined,
     ifMatch: versionFromETag(req.headers['if-match']),
   };
+}
+
+/** DELETE [base]/[type]/[id] and conditional DELETE [base]/[type]?params: https://hl7.org/fhir/R4/http.html#delete */
+export function planDelete(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  const op: WriteOp = { kind: 'delete', ...target(req, route), maxMatches: ctx.config.maxConditionalDeletes };
   return { op, respond: (r) => deleteResponse(r) };
 }
 
@@ -95,15 +90,7 @@ function deleteResponse(r: OpResult): FhirResponse {
 /** PATCH [base]/[type]/[id] (and conditional) with JSON Patch or FHIRPath Patch: https://hl7.org/fhir/R4/http.html#patch */
 export function planPatch(req: FhirRequest, route: Route, ctx: Context): WritePlan {
   const transform = patchTransform(req, route.type!);
-  const conditional = route.id === undefined;
-  const op: WriteOp = {
-    kind: 'update',
-    type: route.type!,
-    id: route.id,
-    condition: conditional ? conditionFrom(route.type!, req.query) : undefined,
-    ifMatch: versionFromETag(req.headers['if-match']),
-    transform,
-  };
+  const op: WriteOp = { kind: 'update', ...target(req, route), transform };
   const prefer = parsePrefer(req.headers.prefer);
   return {
     op,

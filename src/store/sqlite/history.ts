@@ -1,17 +1,7 @@
 import type Database from 'better-sqlite3';
 import { invalid } from '../../fhir/errors';
 import type { HistoryOptions, Page, StoredVersion } from '../types';
-
-interface VersionRow {
-  seq: number;
-  rid: number;
-  type: string;
-  id: string;
-  version: number;
-  last_updated: string;
-  deleted: number;
-  json: string | null;
-}
+import { toVersion, type VersionRow } from './rows';
 
 /**
  * History queries: newest first, paged by `seq` (the store-wide commit order), so a page link stays valid while
@@ -23,7 +13,6 @@ export class SqliteHistory {
   page(
     scope: { type?: string; id?: string },
     options: HistoryOptions,
-    toVersion: (row: VersionRow) => StoredVersion,
   ): Page<StoredVersion> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -55,7 +44,7 @@ export class SqliteHistory {
     } ORDER BY v.seq DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, options.count + 1) as VersionRow[];
     const page: Page<StoredVersion> = { entries: rows.slice(0, options.count).map(toVersion) };
-    if (rows.length > options.count && options.count > 0) page.next = String(rows[options.count - 1].seq);
+    if (rows.length > options.count && options.count > 0) page.next = String(rows[options.count - 1].seq!);
     if (scope.id !== undefined) page.total = this.count(filterWhere, filterParams);
     return page;
   }

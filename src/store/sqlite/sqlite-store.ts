@@ -11,6 +11,7 @@ import type {
 import { openSchema } from './schema';
 import { compileCount, compileSearch, encodeCursor, orderKeys } from './search-sql';
 import { SqliteHistory } from './history';
+import { toVersion, type VersionRow } from './rows';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
@@ -21,23 +22,13 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-interface ResourceRow {
-  rid: number;
-  type: string;
-  id: string;
-  version: number;
-  last_updated: string;
-  deleted: number;
-  json: string | null;
-}
-
 /** What phase one of a commit decided for one op, before anything is written. */
 interface Plan {
   op: WriteOp;
   placement: Placement;
-  current?: ResourceRow;
+  current?: VersionRow;
   /** For conditional deletes: every row to delete. */
-  targets: ResourceRow[];
+  targets: VersionRow[];
   outcome: OpResult['outcome'];
 }
 
@@ -70,18 +61,18 @@ export class SqliteStore implements Store {
   }
 
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
-    const row = this.stmts.current.get(type, id) as ResourceRow | undefined;
+    const row = this.stmts.current.get(type, id) as VersionRow | undefined;
     return row && toVersion(row);
   }
 
   async vread(type: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
     if (!/^[1-9]\d{0,15}$/.test(versionId)) return undefined;
-    const row = this.stmts.version.get(type, id, Number(versionId)) as ResourceRow | undefined;
+    const row = this.stmts.version.get(type, id, Number(versionId)) as VersionRow | undefined;
     return row && toVersion(row);
   }
 
   async history(scope: { type?: string; id?: string }, options: HistoryOptions): Promise<Page<StoredVersion>> {
-    return this.history_.page(scope, options, toVersion);
+    return this.history_.page(scope, options);
   }
 
   async search(query: SearchQuery): Promise<Page<StoredVersion>> {
@@ -98,7 +89,7 @@ export class SqliteStore implements Store {
 
   private searchSync(query: SearchQuery): Page<StoredVersion> {
     const { sql, params } = compileSearch(query, query.count + 1);
-    const rows = this.db.prepare(sql).all(...params) as ResourceRow[];
+    const rows = this.db.prepare(sql).all(...params) as VersionRow[];
     const page: Page<StoredVersion> = { entries: rows.slice(0, query.count).map(toVersion) };
     if (rows.length > query.count && query.count > 0) page.next = cursorAfter(query, rows[query.count - 1]);
     if (query.total !== 'none' || query.count === 0) {
@@ -109,9 +100,9 @@ export class SqliteStore implements Store {
   }
 
   /** Ids of current resources matching a condition, bounded so a broad condition cannot load the whole store. */
-  private matchIds(query: SearchQuery, limit: number): ResourceRow[] {
+  private matchIds(query: SearchQuery, limit: number): VersionRow[] {
     const { sql, params } = compileSearch({ ...query, sort: [], cursor: undefined }, limit);
-    return this.db.prepare(sql).all(...params) as ResourceRow[];
+    return this.db.prepare(sql).all(...params) as VersionRow[];
   }
 
   private commitSync(ops: WriteOp[], options: CommitOptions): OpResult[] {
@@ -204,8 +195,8 @@ export class SqliteStore implements Store {
     return { op, placement: { type: op.type, id: found[0].id, writes: false }, targets: [], outcome: 'resolved' };
   }
 
-  private currentRow(type: string, id: string): ResourceRow | undefined {
-    return this.stmts.current.get(type, id) as ResourceRow | undefined;
+  private currentRow(type: string, id: string): VersionRow | undefined {
+    return this.stmts.current.get(type, id) as VersionRow | undefined;
   }
 
   private apply(plan: Plan, lastUpdated: string): OpResult {
@@ -264,15 +255,7 @@ function withMeta(resource: FhirResource, id: string, version: number, lastUpdat
   return { ...resource, id, meta } as FhirResource;
 }
 
-function toVersion(row: ResourceRow): StoredVersion {
-  const v: StoredVersion = {
-    type: row.type, id: row.id, versionId: String(row.version), lastUpdated: row.last_updated, deleted: row.deleted === 1,
-  };
-  if (row.json) v.resource = JSON.parse(row.json) as FhirResource;
-  return v;
-}
-
-function cursorAfter(query: SearchQuery, row: ResourceRow): string {
+function cursorAfter(query: SearchQuery, row: VersionRow): string {
   const keys = orderKeys(query.sort).map((k) => (row as unknown as Record<string, string | number>)[k.field]);
   return encodeCursor(keys);
 }

@@ -1,0 +1,23 @@
+import type { FhirResource } from 'fhir/r4';
+import type { StoredVersion } from '../types';
+
+/** A version row as the adapter's queries return it (resources joined with versions). */
+export interface VersionRow {
+  rid: number;
+  type: string;
+  id: string;
+  version: number;
+  last_updated: string;
+  deleted: number;
+  json: string | null;
+  /** Present in history queries: the store-wide commit order. */
+  seq?: number;
+}
+
+export function toVersion(row: VersionRow): StoredVersion {
+  const v: StoredVersion = {
+    type: row.type, id: row.id, versionId: String(row.version), lastUpdated: row.last_updated, deleted: row.deleted === 1,
+  };
+  if (row.json) v.resource = JSON.parse(row.json) as FhirResource;
+  return v;
+}
