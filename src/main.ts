@@ -47,6 +47,7 @@ async function serve(config: Config): Promise<number> {
   const app = createApp(config, store, log);
   const server = http.createServer(app.express);
   server.keepAliveTimeout = 65_000;
+  const startDraining = closeConnectionsWhenDraining(server);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -60,11 +61,33 @@ async function serve(config: Config): Promise<number> {
         log.info('stopped');
         resolve(0);
       });
-      server.closeIdleConnections();
+      startDraining();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * A keep-alive client would hold a stopping server open until keepAliveTimeout (65 s): once draining, every answer
+ * not yet started says `Connection: close`, and a connection left idle by a finished answer is closed.
+ */
+function closeConnectionsWhenDraining(server: http.Server): () => void {
+  let draining = false;
+  const open = new Set<http.ServerResponse>();
+  server.on('request', function trackAnswer(_req: http.IncomingMessage, res: http.ServerResponse) {
+    if (draining) res.setHeader('Connection', 'close');
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    res.once('finish', () => {
+      if (draining) server.closeIdleConnections();
+    });
+  });
+  return function startDraining() {
+    draining = true;
+    for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    server.closeIdleConnections();
+  };
 }
 
 if (require.main === module) {

@@ -1,4 +1,5 @@
-import { FhirError, asFhirError } from '../fhir/errors';
+import { FhirError } from '../fhir/errors';
+import { errorResponse } from './error-response';
 import { findOperation } from '../operations/registry';
 import { allowedMethods, findInteraction } from './interactions/table';
 import { parseRoute, type Route } from './route';
@@ -38,11 +39,4 @@ function methodNotAllowed(req: FhirRequest, route: Route): FhirError {
   return err;
 }
 
-/** Every failure as an OperationOutcome with the status its category maps to. */
-export function errorResponse(err: unknown): FhirResponse {
-  const e = asFhirError(err);
-  if (e.category === 'exception' && !(err instanceof FhirError)) {
-    return { status: 500, headers: {}, body: e.toOperationOutcome(), internalError: err };
-  }
-  return { status: e.status, headers: {}, body: e.toOperationOutcome() };
-}
+export { errorResponse };

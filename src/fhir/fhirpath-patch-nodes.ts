@@ -131,6 +131,7 @@ export function locateEmptyList(resource: JsonObject, expression: string): ListL
   const { container, typePath } = containerOf(locateSingle(resource, match[1], 'inserting'), expression);
   const element = childElement(typePath, match[2]);
   if (!element?.repeats) throw unprocessable(`${expression} is not a repeating element`);
+  if (listLength(container, element.name) > 0) throw unprocessable(`${expression} must select all the items of the list`);
   return { owner: container, key: element.name, element, count: 0 };
 }
 

@@ -52,6 +52,16 @@ function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S/;
+
+/**
+ * Why a code system or identifier namespace is not an absolute URI, or undefined. A relative value there names
+ * nothing that a receiver could resolve ("SHALL be an absolute URI", http://hl7.org/fhir/R4/terminologies.html).
+ */
+export function absoluteUriProblem(value: string): string | undefined {
+  return ABSOLUTE_URI.test(value) ? undefined : 'must be an absolute URI (http://..., urn:oid:..., urn:uuid:...), not a local reference';
+}
+
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**

@@ -25,7 +25,7 @@ const DESCRIBERS: Record<string, Describer> = {
   additionalProperties: (err) => ({
     pointer: `${err.instancePath}/${escapePointer(String(err.params.additionalProperty))}`,
     code: 'structure',
-    diagnostics: `Unknown element '${err.params.additionalProperty}'`,
+    diagnostics: `Unknown element ${show(String(err.params.additionalProperty))}`,
   }),
   required: (err) => ({
     pointer: err.instancePath,
@@ -36,6 +36,11 @@ const DESCRIBERS: Record<string, Describer> = {
   pattern: (err) => ({ pointer: err.instancePath, code: 'value', diagnostics: describeFormat(err) }),
   minimum: (err) => ({ pointer: err.instancePath, code: 'value', diagnostics: describeRange(err) }),
   maximum: (err) => ({ pointer: err.instancePath, code: 'value', diagnostics: describeRange(err) }),
+  maxLength: (err) => ({
+    pointer: err.instancePath,
+    code: 'too-long',
+    diagnostics: `Value of ${String(err.data).length} characters exceeds the ${err.params.limit} allowed for a FHIR ${err.parentSchema?.fhirType ?? 'string'}`,
+  }),
   enum: (err) => ({ pointer: err.instancePath, code: 'code-invalid', diagnostics: describeEnum(err) }),
   const: (err) => ({
     pointer: err.instancePath,

@@ -26,7 +26,8 @@ export interface ReferenceFrame {
 
 const RELATIVE = /^([A-Za-z]+)\/([^/]+)(?:\/_history\/([^/]+))?$/;
 const CONDITIONAL = /^([A-Za-z]+)\?./;
-const ABSOLUTE_HTTP = /^https?:\/\/[^\s/?#]+[^\s]*$/;
+const ABSOLUTE_HTTP = /^https?:\/\/[^\s/?#]+\S*$/;
+const ABSOLUTE_OTHER = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 
 /** Why a non-local reference string is not a well-formed literal reference, or undefined. */
 export function referenceProblem(reference: string): string | undefined {
@@ -39,7 +40,14 @@ export function referenceProblem(reference: string): string | undefined {
   const conditional = CONDITIONAL.exec(reference);
   if (conditional) return typeProblem(conditional[1]);
   const relative = RELATIVE.exec(reference);
-  if (!relative) return "expected Type/id, Type/id/_history/vid, an absolute URL, urn:uuid:, urn:oid: or '#id'";
+  if (relative) return relativeProblem(relative);
+  // Other absolute URIs are legal too: a reference in a Bundle resolves against entry fullUrls, which may be any
+  // URI (SMART Health Cards use 'resource:0'), http://hl7.org/fhir/R4/bundle.html#references
+  if (ABSOLUTE_OTHER.test(reference)) return undefined;
+  return "expected Type/id, Type/id/_history/vid, an absolute URI (http(s)://, urn:uuid:, urn:oid:...) or '#id'";
+}
+
+function relativeProblem(relative: RegExpExecArray): string | undefined {
   return typeProblem(relative[1]) ?? idProblem(relative[2], 'id') ?? (relative[3] === undefined ? undefined : idProblem(relative[3], 'version id'));
 }
 

@@ -2,13 +2,25 @@ import type { ElementDefinition, StructureDefinition } from 'fhir/r4';
 import { resourceStructureDefinitions, typeStructureDefinitions } from './definitions';
 
 /**
- * Cardinality facts the FHIR JSON schema leaves out, taken from the StructureDefinitions:
+ * Facts from the StructureDefinitions that the FHIR JSON schema leaves out or gets wrong:
  * - a required primitive (Observation.status) is not in the schema's `required`, because in JSON it may be
  *   present only as its `_status` extension twin;
  * - a choice element (value[x]) is a set of independent optional properties, so the schema allows two of them
- *   at once and cannot say that one of them is required (MedicationRequest.medication[x] is 1..1).
+ *   at once and cannot say that one of them is required (MedicationRequest.medication[x] is 1..1);
+ * - the schema turns every coded element with a fixed list into an enum, even where the binding is only
+ *   extensible (Expression.language), which would reject legal codes;
+ * - it gives modifierExtension to sub-elements whose type is Element, not BackboneElement (Timing.repeat).
  * http://hl7.org/fhir/R4/json.html#primitive, http://hl7.org/fhir/R4/formats.html#choice
  */
+export interface StructureFacts {
+  /** Cardinality rules by schema definition name (Observation, Observation_Component). */
+  rules: Map<string, ElementRules>;
+  /** 'Definition.property' of coded elements whose binding is not `required`. */
+  looselyBound: Set<string>;
+  /** Definitions of sub-elements typed Element: no modifierExtension allowed. */
+  elementTyped: Set<string>;
+}
+
 export interface ElementRules {
   /** Elements with min >= 1 missing from the schema's `required`: the property or its `_` twin must be present. */
   required: string[];
@@ -25,23 +37,28 @@ export interface ChoiceRule {
 
 type SchemaDefinitions = Record<string, { properties?: Record<string, any>; required?: string[] }>;
 
-/** The rules of every schema definition that has some, keyed by definition name (Observation, Observation_Component). */
-export function elementRulesByDefinition(defs: SchemaDefinitions): Map<string, ElementRules> {
-  const rules = new Map<string, ElementRules>();
+export function structureFacts(defs: SchemaDefinitions): StructureFacts {
+  const facts: StructureFacts = { rules: new Map(), looselyBound: new Set(), elementTyped: new Set() };
   const structures = [...resourceStructureDefinitions().values(), ...typeStructureDefinitions().values()];
-  for (const sd of structures) addStructureRules(sd, defs, rules);
-  return rules;
+  for (const sd of structures) addStructureFacts(sd, defs, facts);
+  return facts;
 }
 
-function addStructureRules(sd: StructureDefinition, defs: SchemaDefinitions, rules: Map<string, ElementRules>): void {
+function addStructureFacts(sd: StructureDefinition, defs: SchemaDefinitions, facts: StructureFacts): void {
   for (const element of sd.snapshot?.element ?? []) {
     const dot = element.path.lastIndexOf('.');
     if (dot < 0) continue;
     const defName = definitionAt(defs, element.path.slice(0, dot));
     if (!defName) continue; // a path this schema does not know (the definitions carry a few later additions)
     const name = element.path.slice(dot + 1);
-    if (name.endsWith('[x]')) addChoiceRule(element, name.slice(0, -3), defs[defName], rulesOf(rules, defName));
-    else if ((element.min ?? 0) >= 1) addRequired(name, defs[defName], rulesOf(rules, defName));
+    const def = defs[defName];
+    if (name.endsWith('[x]')) addChoiceRule(element, name.slice(0, -3), def, rulesOf(facts.rules, defName));
+    else if ((element.min ?? 0) >= 1) addRequired(name, def, rulesOf(facts.rules, defName));
+    if (element.binding && element.binding.strength !== 'required') facts.looselyBound.add(`${defName}.${name}`);
+    if (element.type?.[0]?.code === 'Element') {
+      const child = definitionAt(defs, element.path);
+      if (child && child !== 'Element') facts.elementTyped.add(child);
+    }
   }
 }
 

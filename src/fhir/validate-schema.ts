@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import type { DataValidationCxt, ValidateFunction } from 'ajv/dist/types';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
 import { fhirJsonSchema } from './definitions';
-import { base64Problem, calendarProblem, xhtmlProblem } from './primitives';
+import { absoluteUriProblem, base64Problem, calendarProblem, xhtmlProblem } from './primitives';
 import { prepareSchema } from './validate-schema-prepare';
 import { findingFromAjvError } from './validate-issues';
 import type { ElementRules } from './validate-rules';
@@ -122,9 +122,11 @@ const PRIMITIVE_CHECKS: Record<string, (value: string) => string | undefined> = 
   calendar: calendarProblem,
   base64: base64Problem,
   xhtml: xhtmlProblem,
+  absoluteUri: absoluteUriProblem,
 };
 
 function checkPrimitive(this: SchemaResult, check: string, data: string, parent?: any, cxt?: DataValidationCxt): boolean {
+  if (data === '') return true; // the JSON scan reports empty strings
   const problem = PRIMITIVE_CHECKS[check]?.(data);
   if (problem) {
     const shown = data.length > 60 ? `${data.slice(0, 60)}...` : data;

@@ -74,7 +74,8 @@ function shapeProblem(value: unknown, expectedType?: string): ShapeProblem | und
   const type = (value as Record<string, unknown>).resourceType;
   if (type === undefined) return { code: 'required', diagnostics: 'Missing resourceType' };
   if (typeof type !== 'string' || !isResourceType(type) || !hasSchemaDefinition(type)) {
-    return { code: 'invalid', diagnostics: `Unknown resourceType ${JSON.stringify(type)?.slice(0, 80)}` };
+    const shown = typeof type === 'string' ? `'${type.slice(0, 80)}'` : `of type ${typeof type}`;
+    return { code: 'invalid', diagnostics: `Unknown resourceType ${shown}` };
   }
   if (expectedType !== undefined && type !== expectedType) {
     return { code: 'invalid', diagnostics: `resourceType '${type}' does not match the expected type '${expectedType}'` };

@@ -168,3 +168,41 @@ describe('REST: batch and transaction bundles', () => {
     assert.equal((await postBundle({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Nope' }, resource: patient() }] })).status, 404);
   });
 });
+
+describe('REST: bundle entry urls', () => {
+  let s: TestServer;
+  beforeEach(async () => (s = await testServer()));
+  afterEach(async () => s.close());
+
+  const postBundle = (bundle: unknown) => s.http.post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify(bundle));
+
+  it('accepts absolute urls under this base, refuses urls of other servers', async () => {
+    const ours = await postBundle({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patient({ id: 'abs' }), request: { method: 'PUT', url: 'http://test.local/fhir/Patient/abs' } }] });
+    assert.equal(ours.status, 200);
+    assert.equal((await s.http.get('/fhir/Patient/abs')).status, 200);
+    const theirs = await postBundle({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patient({ id: 'x' }), request: { method: 'PUT', url: 'http://elsewhere.example/fhir/Patient/x' } }] });
+    assert.equal(theirs.status, 400);
+    assert.equal((await s.http.get('/fhir/Patient/x')).status, 404);
+    const batch = await postBundle({
+      resourceType: 'Bundle', type: 'batch',
+      entry: [
+        { resource: patient({ id: 'x' }), request: { method: 'PUT', url: 'http://elsewhere.example/fhir/Patient/x' } },
+        { resource: patient({ id: 'y' }), request: { method: 'PUT', url: 'Patient/y' } },
+      ],
+    });
+    assert.equal(batch.status, 200);
+    assert.deepEqual(batch.body.entry.map((e: { response: { status: string } }) => e.response.status), ['400 Bad Request', '201 Created']);
+  });
+
+  it('runs operations inside a transaction after its writes', async () => {
+    const res = await postBundle({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { resource: patient({ id: 'op1' }), request: { method: 'PUT', url: 'Patient/op1' } },
+        { resource: patient(), request: { method: 'POST', url: 'Patient/$validate' } },
+      ],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.entry[1].response.status, '200 OK');
+  });
+});

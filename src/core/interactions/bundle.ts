@@ -5,6 +5,7 @@ import { conditionalReferences, rewriteReferences } from '../../fhir/references'
 import type { Placement, WriteOp } from '../../store/types';
 import { conditionFrom, queryPairs } from '../conditions';
 import { parseRoute } from '../route';
+import { errorResponse } from '../error-response';
 import type { Context, FhirRequest, FhirResponse } from '../types';
 import { planCreate, planDelete, planPatch, planUpdate, type WritePlan } from './write';
 
@@ -27,13 +28,23 @@ interface EntryRequest {
 
 export async function processBundle(req: FhirRequest, ctx: Context, handle: Handler): Promise<FhirResponse> {
   const bundle = checkBundle(req.body, ctx);
-  const entries = (bundle.entry ?? []).map((e, index) => entryRequest(e, index, req));
+  const transaction = bundle.type === 'transaction';
+  const responses = new Map<number, FhirResponse>();
+  const entries: EntryRequest[] = [];
+  (bundle.entry ?? []).forEach((e, index) => {
+    try {
+      entries.push(entryRequest(e, index, req, ctx.config.baseUrl));
+    } catch (err) {
+      // A transaction fails whole; a batch answers the malformed entry alone.
+      if (transaction) throw err;
+      responses.set(index, errorResponse(err));
+    }
+  });
   const ordered = [...entries].sort((a, b) => METHOD_ORDER[a.req.method] - METHOD_ORDER[b.req.method] || a.index - b.index);
-  const responses = bundle.type === 'transaction'
-    ? await runTransaction(ordered, ctx, handle)
-    : await runBatch(ordered, ctx, handle);
-  const out = entries.map((e) => responseEntry(responses.get(e.index)!));
-  return { status: 200, headers: {}, body: bundleOf(bundle.type === 'transaction' ? 'transaction-response' : 'batch-response', out) };
+  const results = transaction ? await runTransaction(ordered, ctx, handle) : await runBatch(ordered, ctx, handle);
+  results.forEach((r, index) => responses.set(index, r));
+  const out = (bundle.entry ?? []).map((_e, index) => responseEntry(responses.get(index)!));
+  return { status: 200, headers: {}, body: bundleOf(transaction ? 'transaction-response' : 'batch-response', out) };
 }
 
 function checkBundle(body: unknown, ctx: Context): Bundle {
@@ -48,12 +59,12 @@ function checkBundle(body: unknown, ctx: Context): Bundle {
   return bundle;
 }
 
-function entryRequest(entry: BundleEntry, index: number, outer: FhirRequest): EntryRequest {
+function entryRequest(entry: BundleEntry, index: number, outer: FhirRequest, baseUrl: string): EntryRequest {
   const r = entry.request;
   const where = `Bundle.entry[${index}]`;
   if (!r?.method || !r.url) throw new FhirError('invalid', { diagnostics: `${where}: request.method and request.url are required`, expression: [`${where}.request`] });
   if (!(r.method in METHOD_ORDER)) throw new FhirError('invalid', { diagnostics: `${where}: unsupported method ${r.method}`, expression: [`${where}.request.method`] });
-  const url = relativeUrl(r.url);
+  const url = relativeUrl(r.url, baseUrl, where);
   const q = url.indexOf('?');
   const req: FhirRequest = {
     method: r.method as FhirRequest['method'],
@@ -69,10 +80,16 @@ function entryRequest(entry: BundleEntry, index: number, outer: FhirRequest): En
   return { index, fullUrl: entry.fullUrl, req };
 }
 
-/** Entry urls are relative to the base; an absolute one on this server is accepted and made relative. */
-function relativeUrl(url: string): string {
-  const m = /^https?:\/\/[^/]+(?:\/[^?]*?)?\/((?:[A-Z][A-Za-z]+|metadata|_history|\$)[^]*)$/.exec(url);
-  return (m ? m[1] : url).replace(/^\//, '');
+/**
+ * Entry urls are relative to the base. An absolute url under this server's base is made relative; one naming
+ * another server cannot be acted on here, so it is refused rather than silently written locally.
+ */
+function relativeUrl(url: string, baseUrl: string, where: string): string {
+  if (url.startsWith(`${baseUrl}/`) || url.startsWith(`${baseUrl}?`)) return url.slice(baseUrl.length + 1);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+    throw new FhirError('invalid', { diagnostics: `${where}: request.url '${url}' is not on this server (${baseUrl})`, expression: [`${where}.request.url`] });
+  }
+  return url.replace(/^\//, '');
 }
 
 async function runBatch(entries: EntryRequest[], ctx: Context, handle: Handler): Promise<Map<number, FhirResponse>> {
@@ -87,7 +104,7 @@ interface PlannedEntry extends EntryRequest {
 
 async function runTransaction(entries: EntryRequest[], ctx: Context, handle: Handler): Promise<Map<number, FhirResponse>> {
   checkUniqueFullUrls(entries);
-  const writes = entries.filter((e) => e.req.method !== 'GET' && e.req.method !== 'HEAD').map((e) => planEntry(e, ctx));
+  const writes = entries.filter(isWrite).map((e) => planEntry(e, ctx));
   const condRefs = [...new Set(writes.flatMap((w) => [...conditionalReferences(w.plan.op.kind === 'delete' ? undefined : opResource(w.plan.op))]))];
   const ops: WriteOp[] = [...writes.map((w) => w.plan.op), ...condRefs.map(resolveOp)];
   const finalize = (placements: Placement[]): void => rewriteAll(writes, condRefs, placements);
@@ -101,6 +118,11 @@ async function runTransaction(entries: EntryRequest[], ctx: Context, handle: Han
   writes.forEach((w, i) => out.set(w.index, w.plan.respond(results[i])));
   for (const e of entries) if (!out.has(e.index)) out.set(e.index, await handle(e.req, ctx));
   return out;
+}
+
+/** Reads and operations run through `handle` after the commit; everything else is planned into it. */
+function isWrite(e: EntryRequest): boolean {
+  return e.req.method !== 'GET' && e.req.method !== 'HEAD' && !/(^|\/)\$/.test(e.req.path);
 }
 
 function planEntry(e: EntryRequest, ctx: Context): PlannedEntry {
