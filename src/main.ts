@@ -78,8 +78,8 @@ function closeConnectionsWhenDraining(server: http.Server): () => void {
   server.on('request', function trackAnswer(_req: http.IncomingMessage, res: http.ServerResponse) {
     if (draining) res.setHeader('Connection', 'close');
     open.add(res);
-    res.once('close', () => open.delete(res));
-    res.once('finish', () => {
+    res.once('close', () => {
+      open.delete(res);
       if (draining) server.closeIdleConnections();
     });
   });

@@ -75,6 +75,7 @@ interface CallOptions {
   onSent?: () => void;
 }
 
+/** Keep-alive, as real clients are: the drain test depends on it. destroy() in each suite's end frees its sockets. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 function call(port: number, method: string, urlPath: string, body?: unknown, options: CallOptions = {}): Promise<Reply> {
@@ -174,18 +175,19 @@ const OPS_PER_WORKER_LIMIT = 400;
 async function writer(w: number, cycle: number, port: number, ledger: Ledger, ks: KillSwitch): Promise<void> {
   const owned: Array<{ id: string; version: number }> = [];
   for (let k = 0; k < OPS_PER_WORKER_LIMIT && !ks.killed; k++) {
+    const tag = `c${cycle}-w${w}-k${k}`;
     ks.inFlight++;
     try {
-      if (k % 10 === 9) await sendBundle(`c${cycle}-w${w}-k${k}`, port, ledger, ks);
-      else if (k % 3 === 0 || owned.length === 0) owned.push(await create(`c${cycle}-w${w}-k${k}`, port, ledger));
-      else await update(owned[k % owned.length], `c${cycle}-w${w}-k${k}`, port, ledger);
-      ks.acknowledged();
+      if (k % 10 === 9) await sendBundle(tag, port, ledger, ks);
+      else if (k % 3 === 0 || owned.length === 0) owned.push(await create(tag, port, ledger));
+      else await update(owned[k % owned.length], tag, port, ledger);
     } catch (err) {
       if (ks.killed) return;
       throw err;
     } finally {
       ks.inFlight--;
     }
+    ks.acknowledged();
   }
   assert.ok(ks.killed, 'the stream ended before the server was killed');
 }
@@ -422,6 +424,7 @@ describe('durability: SIGTERM drains in-flight requests', function () {
       child.proc.kill('SIGKILL');
       await child.exit;
     }
+    agent.destroy();
     fs.rmSync(db.dir, { recursive: true, force: true });
   });
 
