@@ -1,19 +1,24 @@
 import express from 'express';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from './config';
 import type { Context } from './core/types';
 import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
-import { fhirRouter, requestId } from './rest/fhir-router';
+import { fhirHttpHandler, requestIdOf } from './rest/fhir-http';
 import { timedStore } from './store/timed';
 import type { Store } from './store/types';
 
 export interface App {
+  /** The request listener for node:http (and for supertest): the FHIR endpoint, and express for the rest. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   express: express.Express;
   ctx: Context;
   log: Logger;
   metrics: Metrics;
 }
+
+const FHIR_MOUNT = '/fhir';
 
 /** Builds an app from a config and an opened store: no globals, so tests build as many as they like. */
 export function createApp(config: Config, store: Store, log: Logger = createLogger(config.logLevel)): App {
@@ -22,11 +27,26 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
     store: timedStore(store, metrics),
     config: { baseUrl: config.baseUrl, maxConditionalDeletes: config.maxConditionalDeletes, maxBundleEntries: config.maxBundleEntries },
   };
+  const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT });
+  const app = operationalApp(store, metrics);
+  const handler = function dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    if (url === FHIR_MOUNT || url.startsWith(`${FHIR_MOUNT}/`) || url.startsWith(`${FHIR_MOUNT}?`)) fhir(req, res);
+    else app(req, res);
+  };
+  return { handler, express: app, ctx, log, metrics };
+}
+
+/** Everything outside the FHIR base: health, readiness, metrics, and a FHIR-shaped 404. */
+function operationalApp(store: Store, metrics: Metrics): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(helmet());
-  app.use(requestId);
+  app.use(function requestId(req, res, next) {
+    res.setHeader('X-Request-Id', requestIdOf(req));
+    next();
+  });
   app.get('/healthz', function healthz(_req, res) {
     res.json({ status: 'ok' });
   });
@@ -37,11 +57,10 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
   app.get('/metrics', function metricsEndpoint(_req, res) {
     res.type('text/plain; version=0.0.4').send(metrics.render());
   });
-  app.use('/fhir', fhirRouter({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes }));
   app.use(function notFound(_req, res) {
     res.status(404).type('application/fhir+json').send(JSON.stringify({
-      resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'Not a FHIR endpoint; the FHIR base is /fhir' }],
+      resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: `Not a FHIR endpoint; the FHIR base is ${FHIR_MOUNT}` }],
     }));
   });
-  return { express: app, ctx, log, metrics };
+  return app;
 }

@@ -3,6 +3,7 @@ import { createApp } from './app';
 import { loadConfig, type Config } from './config';
 import { createLogger } from './log';
 import { openStore } from './store/open';
+import { validateResource } from './fhir/validate';
 
 /** The `region-fhir` CLI. Commands: serve (more arrive with their issues: ingest, import, export, seed). */
 const USAGE = `usage: region-fhir <command> [--flag value ...]
@@ -41,16 +42,19 @@ function parseFlags(args: string[]): Record<string, string> {
   return flags;
 }
 
-async function serve(config: Config): Promise<number> {
-  const log = createLogger(config.logLevel);
-  const store = await openStore(config);
-  const app = createApp(config, store, log);
-  const server = http.createServer(app.express);
+async function serve(initial: Config): Promise<number> {
+  const log = createLogger(initial.logLevel);
+  const store = await openStore(initial);
+  warmUp();
+  const server = http.createServer();
   server.keepAliveTimeout = 65_000;
   const startDraining = closeConnectionsWhenDraining(server);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve) => server.listen(initial.port, initial.host, resolve));
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const port = typeof address === 'object' && address ? address.port : initial.port;
+  // With --port 0 the default base URL can only name the port once it is bound.
+  const config = initial.port === 0 ? { ...initial, baseUrl: initial.baseUrl.replace(/:0(\/|$)/, `:${port}$1`) } : initial;
+  server.on('request', createApp(config, store, log).handler);
   log.info('listening', { host: config.host, port, base: config.baseUrl, store: config.storeUrl.split(':')[0] });
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
@@ -66,6 +70,11 @@ async function serve(config: Config): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Compiles the validator before the first request, so that request does not stall the event loop for a second. */
+function warmUp(): void {
+  validateResource({ resourceType: 'Patient' });
 }
 
 /**

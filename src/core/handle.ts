@@ -10,16 +10,25 @@ import type { Context, FhirRequest, FhirResponse } from './types';
  * batch/transaction entries and tests all come through here.
  */
 export async function handle(req: FhirRequest, ctx: Context): Promise<FhirResponse> {
+  let label = 'unknown';
+  let res: FhirResponse;
   try {
     const route = parseRoute(req.path);
-    if (route.target?.startsWith('$')) return await runOperation(req, route, ctx);
-    const interaction = findInteraction(req.method, route);
-    if (!interaction) throw methodNotAllowed(req, route);
-    const res = await interaction.handler(req, route, ctx, handle);
-    return req.method === 'HEAD' ? { ...res, body: undefined } : res;
+    if (route.target?.startsWith('$')) {
+      label = `operation:${route.target}`;
+      res = await runOperation(req, route, ctx);
+    } else {
+      const interaction = findInteraction(req.method, route);
+      if (!interaction) throw methodNotAllowed(req, route);
+      label = interaction.code;
+      res = await interaction.handler(req, route, ctx, handle);
+    }
+    if (req.method === 'HEAD') res = { status: res.status, headers: res.headers };
   } catch (err) {
-    return errorResponse(err);
+    res = errorResponse(err);
   }
+  res.interaction = label;
+  return res;
 }
 
 async function runOperation(req: FhirRequest, route: Route, ctx: Context): Promise<FhirResponse> {

@@ -22,6 +22,13 @@ export interface FhirResponse {
   status: number;
   headers: Record<string, string>;
   body?: FhirResource;
+  /**
+   * The body already serialized (a stored resource sent as stored), so the adapter need not parse and re-serialize
+   * it. When set, it is the JSON of `body`.
+   */
+  bodyJson?: string;
+  /** Which interaction or operation answered, for metrics and logs (never ids or values). */
+  interaction?: string;
   /** An unexpected error behind a 500, for the adapter to log with the request id; never sent to the client. */
   internalError?: unknown;
 }

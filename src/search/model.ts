@@ -21,26 +21,83 @@ export interface DateValue {
   high: string;
 }
 
+/** A number or quantity value with the range its written precision implies (`1.5` is [1.45, 1.55)). */
+export interface NumberValue {
+  prefix: Prefix;
+  value: number;
+  low: number;
+  high: number;
+}
+
+export interface QuantityValue extends NumberValue {
+  system?: string;
+  code?: string;
+}
+
+/** A reference value: `Type/id`, `id` (any type the parameter allows), or an absolute/canonical URL. */
+export interface ReferenceValue {
+  type?: string;
+  id?: string;
+  version?: string;
+  url?: string;
+}
+
 export type FilterValue =
+  | { kind: 'id'; value: string }
   | { kind: 'token'; value: TokenValue }
+  | { kind: 'string'; value: string }
   | { kind: 'date'; value: DateValue }
-  | { kind: 'id'; value: string };
+  | { kind: 'number'; value: NumberValue }
+  | { kind: 'quantity'; value: QuantityValue }
+  | { kind: 'uri'; value: string }
+  | { kind: 'reference'; value: ReferenceValue }
+  /** `:missing=true|false` */
+  | { kind: 'missing'; value: boolean }
+  /** One value per component, in the SearchParameter's component order. */
+  | { kind: 'composite'; value: FilterValue[] };
 
 /** One search parameter occurrence: its values are ORed; the filters of a query are ANDed. */
-export interface Filter {
+export interface ParamFilter {
+  kind: 'param';
   param: string;
   type: ParamType;
   modifier?: string;
   values: FilterValue[];
 }
 
+/** `subject:Patient.name=x`: resources whose reference `param` points at a `targetType` matching `filter`. */
+export interface ChainFilter {
+  kind: 'chain';
+  param: string;
+  targetTypes: string[];
+  filter: Filter;
+}
+
+/** `_has:Observation:patient:code=x`: resources that a `type` resource's `param` refers to, where it matches. */
+export interface HasFilter {
+  kind: 'has';
+  type: string;
+  param: string;
+  filter: Filter;
+}
+
+export type Filter = ParamFilter | ChainFilter | HasFilter;
+
 export interface SortKey {
   param: string;
   descending: boolean;
 }
 
+/** `_include=Type:param[:targetType]` / `_revinclude=…`, `*` for every reference parameter. */
+export interface Include {
+  sourceType: string;
+  param: string;   // '*' for all
+  targetType?: string;
+  iterate: boolean;
+}
+
 export interface SearchQuery {
-  /** Resource types searched; one for type-level search. */
+  /** Resource types searched; one for type-level search, several (or all) for system search. */
   types: string[];
   filters: Filter[];
   sort: SortKey[];
@@ -48,4 +105,6 @@ export interface SearchQuery {
   /** Opaque keyset cursor from a previous page. */
   cursor?: string;
   total: 'none' | 'estimate' | 'accurate';
+  includes?: Include[];
+  revincludes?: Include[];
 }

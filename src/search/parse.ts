@@ -86,7 +86,7 @@ function parseFilter(types: string[], name: string, raw: string): Filter | undef
     throw new FhirError('not-supported', { diagnostics: `Modifier ':${modifier}' is not supported on '${param}'`, expression: [name] });
   }
   const values = splitOr(raw).map((v) => parseValue(type, name, v));
-  return { param, type, modifier, values };
+  return { kind: 'param', param, type, modifier, values };
 }
 
 function parseValue(type: string, name: string, raw: string): FilterValue {

@@ -11,11 +11,16 @@ export interface StoredVersion {
   type: string;
   id: string;
   versionId: string;
-  /** ISO instant with milliseconds, UTC; strictly increasing across the store's commits. */
+  /** ISO instant with milliseconds, UTC; never decreasing across the store's commits. */
   lastUpdated: string;
   deleted: boolean;
   /** The resource with meta.versionId and meta.lastUpdated set by the store; absent for deletes. */
   resource?: FhirResource;
+  /**
+   * The resource's JSON as stored, when the adapter has it: lets a read send it without parsing and re-serializing.
+   * Adapters may parse `resource` lazily from it.
+   */
+  json?: string;
 }
 
 /** A precondition that names its target by search instead of by id; resolved inside the commit. */

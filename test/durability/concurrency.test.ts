@@ -30,7 +30,7 @@ describe('durability: concurrent updates with If-Match', function () {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'region-fhir-concurrency-'));
     s = await testServer({ storeUrl: `sqlite:${path.join(dir, 'fhir.db')}` });
-    server = http.createServer(s.app.express);
+    server = http.createServer(s.app.handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
   });

@@ -81,8 +81,8 @@ describe('REST: formats, errors and operational endpoints', () => {
     const config = testConfig({ logLevel: 'debug' });
     const store = await openStore(config);
     const app = createApp(config, store, createLogger('debug', (l) => lines.push(l)));
-    await supertest(app.express).post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify(patient({ identifier: [{ value: '197001011234' }] })));
-    await supertest(app.express).get('/fhir/Patient?identifier=197001011234');
+    await supertest(app.handler).post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(JSON.stringify(patient({ identifier: [{ value: '197001011234' }] })));
+    await supertest(app.handler).get('/fhir/Patient?identifier=197001011234');
     await store.close();
     assert.ok(lines.length >= 2);
     for (const l of lines) {

@@ -18,7 +18,7 @@ export async function testServer(overrides: Partial<Config> = {}): Promise<TestS
   const config = testConfig({ baseUrl: 'http://test.local/fhir', ...overrides });
   const store = await openStore(config);
   const app = createApp(config, store);
-  return { app, store, http: supertest(app.express), close: () => store.close() };
+  return { app, store, http: supertest(app.handler), close: () => store.close() };
 }
 
 export const FHIR_JSON = 'application/fhir+json';

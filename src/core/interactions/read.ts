@@ -26,8 +26,13 @@ export async function vread(req: FhirRequest, route: Route, ctx: Context): Promi
 
 function respondWith(req: FhirRequest, v: StoredVersion): FhirResponse {
   const projection = parseProjection(req.query);
-  const body = project(v.resource as FhirResource, projection);
-  return { status: 200, headers: versionHeaders(v), body };
+  if (!projection.summary && !projection.elements && v.json !== undefined) {
+    // The stored JSON is the answer: the body is parsed only if a caller (a batch entry) needs the object.
+    return Object.defineProperty({ status: 200, headers: versionHeaders(v), bodyJson: v.json }, 'body', {
+      enumerable: true, get: () => v.resource,
+    }) as FhirResponse;
+  }
+  return { status: 200, headers: versionHeaders(v), body: project(v.resource as FhirResource, projection) };
 }
 
 function deletedError(v: StoredVersion): FhirError {

@@ -14,10 +14,20 @@ export interface VersionRow {
   seq?: number;
 }
 
+/** A version whose resource is parsed from its JSON only when someone asks for it (a plain read never does). */
 export function toVersion(row: VersionRow): StoredVersion {
   const v: StoredVersion = {
     type: row.type, id: row.id, versionId: String(row.version), lastUpdated: row.last_updated, deleted: row.deleted === 1,
   };
-  if (row.json) v.resource = JSON.parse(row.json) as FhirResource;
-  return v;
+  const json = row.json;
+  if (json === null) return v;
+  let parsed: FhirResource | undefined;
+  return Object.defineProperties(v, {
+    json: { value: json, enumerable: true },
+    resource: {
+      enumerable: true,
+      get: () => (parsed ??= JSON.parse(json) as FhirResource),
+      set: (value: FhirResource) => void (parsed = value),
+    },
+  });
 }

@@ -5,7 +5,8 @@ import type Database from 'better-sqlite3';
  * - resources: one row per logical resource, pointing at its current version; `rid` is the compact key every
  *   index table uses, so index rows never repeat the type and id strings.
  * - versions: every version ever written, JSON text included; `seq` is a store-wide, ever-increasing commit order
- *   used for history paging.
+ *   used for history paging (a rowid: versions are never deleted, so max+1 never reuses one, and AUTOINCREMENT's
+ *   extra b-tree write per insert is not needed).
  * - idx_*: search values extracted at write time (src/search/extract.ts), replaced on every write.
  */
 const DDL = `
@@ -21,7 +22,7 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE INDEX IF NOT EXISTS resources_by_type_updated ON resources (type, last_updated, rid);
 CREATE TABLE IF NOT EXISTS versions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   rid INTEGER NOT NULL,
   type TEXT NOT NULL,
   version INTEGER NOT NULL,

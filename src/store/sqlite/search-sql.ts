@@ -1,4 +1,4 @@
-import type { Filter, FilterValue, SearchQuery, SortKey, TokenValue } from '../../search/model';
+import type { Filter, FilterValue, ParamFilter, SearchQuery, SortKey, TokenValue } from '../../search/model';
 import { invalid } from '../../fhir/errors';
 
 /**
@@ -81,17 +81,19 @@ function decodeCursor(cursor: string, length: number): Cursor['keys'] {
 }
 
 function filterSql(f: Filter, params: unknown[]): string {
+  if (f.kind !== 'param') throw invalid(`Chained and reverse-chained search is not supported yet`);
   const ors = f.values.map((v) => valueSql(f, v, params));
   return `(${ors.join(' OR ')})`;
 }
 
-function valueSql(f: Filter, v: FilterValue, params: unknown[]): string {
+function valueSql(f: ParamFilter, v: FilterValue, params: unknown[]): string {
   if (v.kind === 'id') {
     params.push(v.value);
     return 'r.id = ?';
   }
   if (v.kind === 'date') return dateSql('r.last_updated', v.value, params);
-  return tokenSql(f.param, v.value, params);
+  if (v.kind === 'token') return tokenSql(f.param, v.value, params);
+  throw invalid(`Search on '${f.param}' is not supported yet`);
 }
 
 function tokenSql(param: string, t: TokenValue, params: unknown[]): string {

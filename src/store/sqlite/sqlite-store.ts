@@ -22,6 +22,13 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
+interface PendingCommit {
+  ops: WriteOp[];
+  options: CommitOptions;
+  resolve: (results: OpResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
 /** What phase one of a commit decided for one op, before anything is written. */
 interface Plan {
   op: WriteOp;
@@ -44,6 +51,10 @@ export class SqliteStore implements Store {
   private readonly history_: SqliteHistory;
   private lastCommitMs: number;
   private readonly stmts;
+  private pending: PendingCommit[] = [];
+  /** One commit, atomic; nested inside groupTx it runs as a savepoint. */
+  private readonly commitTx: (ops: WriteOp[], options: CommitOptions) => OpResult[];
+  private readonly groupTx: (batch: PendingCommit[]) => Array<{ ok: OpResult[] } | { error: unknown }>;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.filename);
@@ -54,10 +65,48 @@ export class SqliteStore implements Store {
     const last = this.stmts.lastUpdated.get() as { lu: string | null };
     this.lastCommitMs = last.lu ? Date.parse(last.lu) : 0;
     this.history_ = new SqliteHistory(this.db);
+    this.commitTx = this.db.transaction((ops: WriteOp[], options: CommitOptions) => this.commitSync(ops, options));
+    this.groupTx = this.db.transaction((batch: PendingCommit[]) =>
+      batch.map((item) => {
+        try {
+          return { ok: this.commitTx(item.ops, item.options) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
   }
 
-  async commit(ops: WriteOp[], options: CommitOptions = {}): Promise<OpResult[]> {
-    return this.db.transaction(() => this.commitSync(ops, options))();
+  /**
+   * Group commit: commits that arrive in the same turn of the event loop share one SQLite transaction, each inside
+   * its own savepoint, so one failing commit rolls back alone. Every caller is answered only after the shared
+   * transaction is durable. Many concurrent writers then pay for one WAL append instead of one each.
+   */
+  commit(ops: WriteOp[], options: CommitOptions = {}): Promise<OpResult[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ ops, options, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const before = this.lastCommitMs;
+    let outcomes: Array<{ ok: OpResult[] } | { error: unknown }>;
+    try {
+      outcomes = this.groupTx(batch);
+    } catch (error) {
+      this.lastCommitMs = before;
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const o = outcomes[i];
+      if ('ok' in o) item.resolve(o.ok);
+      else item.reject(o.error);
+    });
   }
 
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
@@ -84,7 +133,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
   }
 
   private searchSync(query: SearchQuery): Page<StoredVersion> {
