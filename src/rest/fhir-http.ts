@@ -6,6 +6,7 @@ import { FhirError } from '../fhir/errors';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { parseBody } from './body';
+import { stringifyFhirJson } from '../fhir/json';
 import { negotiate } from './negotiate';
 import { securityHeaders } from './security-headers';
 
@@ -106,7 +107,7 @@ function send(res: ServerResponse, r: FhirResponse, base: Record<string, string>
   if (r.body === undefined && r.bodyJson === undefined || r.status === 304) {
     res.writeHead(r.status, headers).end();
   } else {
-    const text = r.bodyJson !== undefined && !pretty ? r.bodyJson : JSON.stringify(r.body, null, pretty ? 2 : undefined);
+    const text = r.bodyJson !== undefined && !pretty ? r.bodyJson : stringifyFhirJson(r.body, pretty ? 2 : undefined);
     headers['Content-Type'] = 'application/fhir+json; charset=utf-8';
     headers['Content-Length'] = Buffer.byteLength(text);
     res.writeHead(r.status, headers).end(text);

@@ -165,3 +165,21 @@ describe('REST: create, read, vread, update, delete', () => {
     assert.equal(res.headers.etag, 'W/"1"');
   });
 });
+
+describe('REST: decimal precision', () => {
+  let s: TestServer;
+  beforeEach(async () => (s = await testServer()));
+  afterEach(async () => s.close());
+
+  it('returns decimals as written from create, read, vread, history and search', async () => {
+    const body = '{"resourceType":"Observation","status":"final","code":{"text":"fee"},"valueQuantity":{"value":105.00,"unit":"SEK"},"identifier":[{"value":"dec-1"}]}';
+    const created = await s.http.post('/fhir/Observation').set('Content-Type', FHIR_JSON).send(body);
+    assert.equal(created.status, 201);
+    assert.ok(created.text.includes('"value":105.00'), created.text);
+    const id = created.body.id;
+    for (const url of [`/fhir/Observation/${id}`, `/fhir/Observation/${id}/_history/1`, `/fhir/Observation/${id}/_history`, '/fhir/Observation?identifier=dec-1']) {
+      const res = await s.http.get(url);
+      assert.ok(res.text.includes('"value":105.00'), `${url}: ${res.text}`);
+    }
+  });
+});

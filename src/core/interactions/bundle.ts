@@ -133,11 +133,8 @@ function planEntry(e: EntryRequest, ctx: Context): PlannedEntry {
       : e.req.method === 'PUT' ? planUpdate(e.req, route, ctx)
       : e.req.method === 'PATCH' ? planPatch(e.req, route, ctx)
       : planDelete(e.req, route, ctx);
-    // Planning copies nothing; copy here so that rewriting references never changes the caller's bundle.
-    if (plan.op.kind === 'create' || (plan.op.kind === 'update' && plan.op.resource)) {
-      const op = plan.op as { resource: FhirResource };
-      op.resource = structuredClone(op.resource);
-    }
+    // The entry resources belong to this request alone, so references are rewritten in place (a copy would also
+    // drop the decimal precision remembered on them: src/fhir/json.ts).
     return { ...e, plan };
   } catch (err) {
     throw entryError(err, () => e.index);

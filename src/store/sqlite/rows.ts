@@ -1,5 +1,6 @@
 import type { FhirResource } from 'fhir/r4';
 import type { StoredVersion } from '../types';
+import { parseFhirJson, withRawJson } from '../../fhir/json';
 
 /** A version row as the adapter's queries return it (resources joined with versions). */
 export interface VersionRow {
@@ -26,7 +27,7 @@ export function toVersion(row: VersionRow): StoredVersion {
     json: { value: json, enumerable: true },
     resource: {
       enumerable: true,
-      get: () => (parsed ??= JSON.parse(json) as FhirResource),
+      get: () => (parsed ??= withRawJson(parseFhirJson(json) as FhirResource, json)),
       set: (value: FhirResource) => void (parsed = value),
     },
   });

@@ -11,6 +11,7 @@ import type {
 import { openSchema } from './schema';
 import { compileCount, compileSearch, encodeCursor, orderKeys } from './search-sql';
 import { SqliteHistory } from './history';
+import { parseFhirJson, stringifyFhirJson } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
 
 export interface SqliteStoreOptions {
@@ -258,7 +259,7 @@ export class SqliteStore implements Store {
       return { outcome: plan.outcome, version: versions[versions.length - 1] ?? (plan.current && toVersion(plan.current)), ids: plan.targets.map((t) => t.id) };
     }
     if (!placement.writes) return { outcome: 'existing', version: plan.current && toVersion(plan.current), ids: [placement.id!] };
-    const base = op.kind === 'update' && op.transform ? op.transform(JSON.parse(this.currentRow(placement.type, placement.id!)!.json!)) : op.resource!;
+    const base = op.kind === 'update' && op.transform ? op.transform(parseFhirJson(this.currentRow(placement.type, placement.id!)!.json!) as FhirResource) : op.resource!;
     const version = this.write(placement.type, placement.id!, base, lastUpdated);
     return { outcome: plan.outcome, version, ids: [placement.id!] };
   }
@@ -268,7 +269,7 @@ export class SqliteStore implements Store {
     const current = this.currentRow(type, id);
     const version = (current?.version ?? 0) + 1;
     const stored = resource && withMeta(resource, id, version, lastUpdated);
-    const json = stored ? JSON.stringify(stored) : null;
+    const json = stored ? stringifyFhirJson(stored) : null;
     let rid = current?.rid;
     if (rid === undefined) {
       rid = Number(this.stmts.insertResource.run(type, id, version, lastUpdated, stored ? 0 : 1).lastInsertRowid);

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { FhirError } from './errors';
+
+/**
+ * FHIR JSON text ⇄ objects without losing decimal precision. FHIR says a decimal keeps the precision it was written
+ * with (`105.00` is not `105`: https://hl7.org/fhir/R4/datatypes.html#decimal), but JSON.parse turns numbers into
+ * doubles. Number literals that a double would change are remembered on their parent object under the DECIMALS
+ * symbol and written back as written; stored resources carry their stored text under RAW_JSON so that they are
+ * sent as stored. Symbols are invisible to JSON.stringify, ajv, FHIRPath and Object.keys, so nothing else notices.
+ */
+const DECIMALS = Symbol('fhir.decimals');
+const RAW_JSON = Symbol('fhir.rawJson');
+const MAX_DEPTH = 100;
+
+type Holder = Record<string | symbol, unknown>;
+
+/** Parses JSON text; rejects nesting deeper than 100 levels before parsing, so no later walk can overflow. */
+export function parseFhirJson(text: string): unknown {
+  const lossy = scan(text);
+  try {
+    return lossy ? new PreservingParser(text).parse() : JSON.parse(text);
+  } catch (err) {
+    if (err instanceof FhirError) throw err;
+    throw new FhirError('invalid', { diagnostics: `The body is not valid JSON: ${(err as Error).message}`, code: 'structure' });
+  }
+}
+
+/** Serializes like JSON.stringify, writing remembered decimals and stored resources' text as they were. */
+export function stringifyFhirJson(value: unknown, indent?: number): string {
+  const raws: string[] = [];
+  const text = JSON.stringify(value, function replacer(this: Holder, key: string, v: unknown) {
+    if (v !== null && typeof v === 'object') {
+      const raw = (v as Holder)[RAW_JSON];
+      if (typeof raw === 'string' && indent === undefined) return placeholder(raws, raw);
+    } else if (typeof v === 'number') {
+      const raw = (this[DECIMALS] as Record<string, string> | undefined)?.[key];
+      if (raw !== undefined && Number(raw) === v) return placeholder(raws, raw);
+    }
+    return v;
+  }, indent);
+  return raws.length === 0 ? text : text.replace(PLACEHOLDER, (_m, i: string) => raws[Number(i)]);
+}
+
+/** Marks an object parsed from `json` so serializers send `json` itself. The object must not be mutated after. */
+export function withRawJson<T extends object>(value: T, json: string): T {
+  Object.defineProperty(value, RAW_JSON, { value: json, enumerable: false });
+  return value;
+}
+
+// A per-process nonce makes placeholders unforgeable: no client string can contain one.
+const NONCE = randomBytes(8).toString('hex');
+const PLACEHOLDER = new RegExp(`"\\\\u0000${NONCE}:(\\d+)\\\\u0000"`, 'g');
+
+function placeholder(raws: string[], raw: string): string {
+  raws.push(raw);
+  return `\u0000${NONCE}:${raws.length - 1}\u0000`;
+}
+
+/** One pass over the text: checks nesting depth, and says whether any number literal would lose digits. */
+function scan(text: string): boolean {
+  let depth = 0;
+  let lossy = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) i = skipString(text, i);
+    else if (c === 123 || c === 91) {
+      if (++depth > MAX_DEPTH) throw new FhirError('invalid', { diagnostics: `The JSON nests deeper than ${MAX_DEPTH} levels`, code: 'structure' });
+    } else if (c === 125 || c === 93) depth--;
+    else if (c === 45 || (c >= 48 && c <= 57)) {
+      const end = numberEnd(text, i);
+      if (!lossy && isLossy(text.slice(i, end))) lossy = true;
+      i = end - 1;
+    }
+  }
+  return lossy;
+}
+
+function skipString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) return i;
+  }
+  return text.length;
+}
+
+function numberEnd(text: string, start: number): number {
+  let i = start;
+  while (i < text.length && /[-+0-9.eE]/.test(text[i])) i++;
+  return i;
+}
+
+function isLossy(literal: string): boolean {
+  const n = Number(literal);
+  return Number.isFinite(n) && String(n) !== literal;
+}
+
+/** A plain recursive-descent JSON parser, used only for the rare texts with lossy decimals. Depth is checked first. */
+class PreservingParser {
+  private i = 0;
+  constructor(private readonly text: string) {}
+
+  parse(): unknown {
+    const value = this.value();
+    this.ws();
+    if (this.i !== this.text.length) this.fail('Unexpected data after the JSON value');
+    return value;
+  }
+
+  private value(holder?: Holder, key?: string): unknown {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    if (c === '-' || (c >= '0' && c <= '9')) return this.number(holder, key);
+    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+      if (this.text.startsWith(word, this.i)) {
+        this.i += word.length;
+        return v;
+      }
+    }
+    return this.fail('Unexpected token');
+  }
+
+  private object(): Holder {
+    const obj: Holder = {};
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === '}') return this.i++, obj;
+    for (;;) {
+      this.ws();
+      if (this.text[this.i] !== '"') this.fail('Expected a property name');
+      const key = this.string();
+      this.ws();
+      if (this.text[this.i++] !== ':') this.fail("Expected ':'");
+      const v = this.value(obj, key);
+      if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[key] = v;
+      if (this.next('}')) return obj;
+    }
+  }
+
+  private array(): unknown[] {
+    const arr: unknown[] = [];
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === ']') return this.i++, arr;
+    for (;;) {
+      arr.push(this.value(arr as unknown as Holder, String(arr.length)));
+      if (this.next(']')) return arr;
+    }
+  }
+
+  /** After a member: a comma (more follow) or the closing bracket. */
+  private next(close: string): boolean {
+    this.ws();
+    const c = this.text[this.i++];
+    if (c === close) return true;
+    if (c !== ',') this.fail(`Expected ',' or '${close}'`);
+    return false;
+  }
+
+  private string(): string {
+    const end = skipString(this.text, this.i);
+    if (end >= this.text.length) this.fail('Unterminated string');
+    const s = JSON.parse(this.text.slice(this.i, end + 1)) as string;
+    this.i = end + 1;
+    return s;
+  }
+
+  private number(holder: Holder | undefined, key: string | undefined): number {
+    const end = numberEnd(this.text, this.i);
+    const literal = this.text.slice(this.i, end);
+    if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(literal)) this.fail(`Invalid number '${literal}'`);
+    this.i = end;
+    const n = Number(literal);
+    if (holder && key !== undefined && String(n) !== literal) {
+      const map = (holder[DECIMALS] ??= {}) as Record<string, string>;
+      map[key] = literal;
+      // Enumerable, so that `{ ...resource }` copies keep the precision of top-level decimals.
+      Object.defineProperty(holder, DECIMALS, { value: map, enumerable: true, writable: true, configurable: true });
+    }
+    return n;
+  }
+
+  private ws(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i])) this.i++;
+  }
+
+  private fail(message: string): never {
+    throw new FhirError('invalid', { diagnostics: `The body is not valid JSON: ${message} at position ${this.i}`, code: 'structure' });
+  }
+}
