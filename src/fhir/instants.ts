@@ -29,7 +29,7 @@ export function instantRange(text: string): InstantRange | undefined {
   const second = s ? Number(s) : 0;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
-  const start = Date.UTC(year, month, day, hour, minute, second, ms) - offsetMs;
+  const start = utc(year, month, day, hour, minute, second, ms) - offsetMs;
   const end = endOfPrecision(start, { y: year, mo, d, h, mi, s, frac });
   return { low: toIso(start), high: toIso(end) };
 }
@@ -39,9 +39,9 @@ function endOfPrecision(
   p: { y: number; mo?: string; d?: string; h?: string; mi?: string; s?: string; frac?: string },
 ): number {
   const at = new Date(start);
-  if (!p.mo) return Date.UTC(p.y + 1, 0, 1) - 1;
-  if (!p.d) return Date.UTC(p.y, Number(p.mo), 1) - 1;
-  if (!p.h) return Date.UTC(p.y, Number(p.mo) - 1, Number(p.d) + 1) - 1;
+  if (!p.mo) return utc(p.y + 1, 0, 1) - 1;
+  if (!p.d) return utc(p.y, Number(p.mo), 1) - 1;
+  if (!p.h) return utc(p.y, Number(p.mo) - 1, Number(p.d) + 1) - 1;
   if (!p.s) return at.getTime() + 60_000 - 1;
   if (!p.frac) return at.getTime() + 999;
   return at.getTime();
@@ -53,14 +53,24 @@ function parseOffset(tz: string): number {
   return sign * (hh * 60 + mm) * 60_000;
 }
 
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+/** Date.UTC without its two-digit-year rule (it reads years 0-99 as 1900-1999). */
+function utc(year: number, month: number, day: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  d.setUTCHours(h, mi, s, ms);
+  return d.getTime();
 }
 
+function daysInMonth(year: number, month: number): number {
+  return new Date(utc(year, month + 1, 0)).getUTCDate();
+}
+
+const FIRST_INSTANT = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z
+const LAST_INSTANT = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
 function toIso(ms: number): string {
-  // Years outside 0000-9999 would produce an extended ISO form that does not sort as text; clamp them.
-  const clamped = Math.min(Math.max(ms, Date.UTC(0, 0, 1) - 62_135_596_800_000 * 0), 253402300799999);
-  return new Date(clamped).toISOString();
+  // Outside years 0001-9999 toISOString gives an extended form that does not sort as text; clamp to that span.
+  return new Date(Math.min(Math.max(ms, FIRST_INSTANT), LAST_INSTANT)).toISOString();
 }
 
 /**
