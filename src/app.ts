@@ -6,6 +6,7 @@ import type { Context } from './core/types';
 import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
 import { fhirHttpHandler, requestIdOf } from './rest/fhir-http';
+import { IndexExtractor } from './search/extract';
 import { timedStore } from './store/timed';
 import type { Store } from './store/types';
 
@@ -26,6 +27,7 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
   const ctx: Context = {
     store: timedStore(store, metrics),
     config: { baseUrl: config.baseUrl, maxConditionalDeletes: config.maxConditionalDeletes, maxBundleEntries: config.maxBundleEntries },
+    extractor: new IndexExtractor(),
   };
   const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT });
   const app = operationalApp(store, metrics);

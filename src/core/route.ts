@@ -17,7 +17,7 @@ export function parseRoute(path: string): Route {
   if (segments.length > 4) throw new FhirError('not-found', `Unknown path '${path}'`);
   const [first, second, third, fourth] = segments;
   if (first === undefined) return { level: 'system' };
-  if (first === 'metadata' || first === '_history' || first.startsWith('$')) {
+  if (first === 'metadata' || first === '_history' || first === '_search' || first.startsWith('$')) {
     if (segments.length > 1) throw new FhirError('not-found', `Unknown path '${path}'`);
     return { level: 'system', target: first };
   }

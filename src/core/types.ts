@@ -1,4 +1,5 @@
 import type { FhirResource } from 'fhir/r4';
+import type { IndexExtractor } from '../search/extract';
 import type { Store } from '../store/types';
 
 /**
@@ -46,4 +47,6 @@ export interface CoreConfig {
 export interface Context {
   store: Store;
   config: CoreConfig;
+  /** Search values of a resource (for _include); the same extraction the store indexes with. */
+  extractor: IndexExtractor;
 }

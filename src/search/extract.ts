@@ -1,86 +1,160 @@
 import type { FhirResource, SearchParameter } from 'fhir/r4';
-import fhirpath from 'fhirpath';
-import r4Model from 'fhirpath/fhir-context/r4';
-import { searchParametersFor } from '../fhir/definitions';
+import { searchParameterDefinitions, searchParametersFor } from '../fhir/definitions';
+import { emptyEntries, type EntryBase, type IndexEntries } from './index-model';
+import type { Target, TypedValue } from './extract-json';
+import { compileForType, ExpressionProblem, rootPosition, type Route } from './extract-expression';
+import { compileComposite, runComposite } from './extract-composite';
+import { normaliserFor } from './extract-values';
+import { isOfType } from './extract-types';
 
 /**
  * Index extraction: the search values of a resource, computed once at write time from the SearchParameter
- * definitions, so that reads never evaluate FHIRPath. Backend-free: adapters store these entries their own way.
+ * definitions (https://hl7.org/fhir/R4/searchparameter-registry.html), so that reads never evaluate FHIRPath.
+ * Backend-free: each store adapter keeps the entries (src/search/index-model.ts) its own way.
+ *
+ * For each resource type a plan is built on first use: every parameter that applies to the type (its own and
+ * those of Resource and DomainResource), with the branch of its expression for that type compiled once. Plans
+ * live in the extractor, so one extractor per store keeps them for the life of the store.
  */
 
-export interface TokenEntry {
-  param: string;
-  system: string;   // '' when the value has no system
+export interface ExtractorOptions {
+  /**
+   * The service bases under which an absolute reference (`https://base/Patient/1`) counts as local and so also
+   * indexes as Patient/1. When omitted, every absolute `…/Type/id` reference does.
+   */
+  localBases?: readonly string[];
+  /** Told about every parameter skipped, at plan time (cannot compile) or for one resource (evaluation failed). */
+  onSkip?: (skip: SkippedParameter) => void;
+}
+
+export interface SkippedParameter {
+  resourceType: string;
   code: string;
+  reason: string;
 }
 
-export interface IndexEntries {
-  tokens: TokenEntry[];
+/** How one parameter of a type is extracted, for diagnostics and tests. */
+export interface PlannedParameter {
+  code: string;
+  type: string;
+  route: Route | 'skipped';
+  reason?: string;
 }
 
-type Evaluator = (resource: FhirResource) => unknown[];
+interface ParameterPlan {
+  code: string;
+  /** Shared by every entry-making call for this parameter; never changed. */
+  stamp: EntryBase;
+  run: (root: TypedValue, to: Target) => void;
+}
+
+interface TypePlan {
+  /** The type path the resource itself has in the compiled expressions (see rootPosition). */
+  root: string;
+  parameters: ParameterPlan[];
+  described: PlannedParameter[];
+}
 
 /**
- * The token parameters extracted so far. Only `identifier` is indexed by the REST server (for conditional
- * interactions); the search issue extends this to every parameter type.
+ * Parameters with no expression: `_text`, `_content` (full-text search, left to a text index) and `_query` (a
+ * named query): https://hl7.org/fhir/R4/search.html#all. `special` parameters (Location `near`) need geometry.
  */
-const INDEXED_TOKEN_PARAMS = new Set(['identifier']);
+const NOT_EXTRACTED_TYPES: ReadonlySet<string> = new Set(['special']);
 
-/** Builds per-type extraction plans on first use; one extractor per app, so no module-level cache of plans. */
 export class IndexExtractor {
-  private readonly plans = new Map<string, Array<{ code: string; evaluate: Evaluator }>>();
+  private readonly plans = new Map<string, TypePlan>();
+  private definitionsByUrl: Map<string, SearchParameter> | undefined;
+  private readonly isLocalBase: (base: string) => boolean;
 
-  extract(resource: FhirResource): IndexEntries {
-    const tokens: TokenEntry[] = [];
-    for (const { code, evaluate } of this.planFor(resource.resourceType)) {
-      for (const value of evaluate(resource)) tokens.push(...tokenEntries(code, value));
-    }
-    return { tokens };
+  constructor(private readonly options: ExtractorOptions = {}) {
+    const bases = options.localBases?.map((b) => b.replace(/\/+$/, ''));
+    this.isLocalBase = bases ? (base) => bases.includes(base) : () => true;
   }
 
-  private planFor(type: string): Array<{ code: string; evaluate: Evaluator }> {
+  /** The index entries of a resource. Never throws: a parameter that fails for this resource is left out. */
+  extract(resource: FhirResource): IndexEntries {
+    const entries = emptyEntries();
+    const plan = this.planFor(resource.resourceType);
+    const root: TypedValue = { value: resource, type: plan.root };
+    const to: Target = { stamp: { param: '' }, entries, isLocalBase: this.isLocalBase };
+    for (const parameter of plan.parameters) {
+      to.stamp = parameter.stamp;
+      try {
+        parameter.run(root, to);
+      } catch (err) {
+        this.skip(resource.resourceType, parameter.code, `evaluation failed: ${messageOf(err)}`);
+      }
+    }
+    return entries;
+  }
+
+  /** How each parameter of `type` is extracted: on the fast path, through the FHIRPath engine, or not at all. */
+  describePlan(type: string): PlannedParameter[] {
+    return this.planFor(type).described;
+  }
+
+  private planFor(type: string): TypePlan {
     let plan = this.plans.get(type);
-    if (!plan) {
-      plan = [...searchParametersFor(type).values()]
-        .filter((sp) => sp.type === 'token' && INDEXED_TOKEN_PARAMS.has(sp.code))
-        .map((sp) => ({ code: sp.code, evaluate: compileFor(type, sp) }));
-      this.plans.set(type, plan);
+    if (!plan) this.plans.set(type, (plan = this.buildPlan(type)));
+    return plan;
+  }
+
+  private buildPlan(type: string): TypePlan {
+    const plan: TypePlan = { root: rootPosition(type), parameters: [], described: [] };
+    for (const sp of searchParametersFor(type).values()) {
+      const compiled = this.compileParameter(sp, type);
+      if (typeof compiled === 'string') {
+        plan.described.push({ code: sp.code, type: sp.type, route: 'skipped', reason: compiled });
+        this.skip(type, sp.code, compiled);
+      } else {
+        plan.parameters.push({ code: sp.code, stamp: Object.freeze({ param: sp.code }), run: compiled.run });
+        plan.described.push({ code: sp.code, type: sp.type, route: compiled.route });
+      }
     }
     return plan;
   }
-}
 
-/**
- * Compiles the part of a (possibly multi-type) expression that applies to `type`. A plain `Type.a.b` path is read
- * directly, which is many times faster than the FHIRPath engine and covers most definitions.
- */
-function compileFor(type: string, sp: SearchParameter): Evaluator {
-  const parts = (sp.expression ?? '').split(/\s*\|\s*/).filter((p) => p.startsWith(`${type}.`) || p.startsWith('FhirResource.'));
-  const simple = parts.every((p) => /^[A-Za-z]+(\.[a-z][A-Za-z]*)+$/.test(p));
-  if (simple) {
-    const paths = parts.map((p) => p.split('.').slice(1));
-    return (resource) => paths.flatMap((path) => walk(resource, path));
+  /** The runnable plan of one parameter, or why it is not extracted. */
+  private compileParameter(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {
+    if (!sp.expression) return 'no expression (full-text or named-query parameter)';
+    if (NOT_EXTRACTED_TYPES.has(sp.type)) return `${sp.type} parameters are not indexed`;
+    try {
+      return sp.type === 'composite' ? this.compileCompositeParameter(sp, type) : compileSimple(sp, type);
+    } catch (err) {
+      return err instanceof ExpressionProblem ? err.message : `expression does not compile: ${messageOf(err)}`;
+    }
   }
-  const compiled = parts.map((p) => fhirpath.compile(p, r4Model));
-  return (resource) => compiled.flatMap((fn) => fn(resource) as unknown[]);
+
+  private compileCompositeParameter(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {
+    const plan = compileComposite(sp, type, (url) => this.definition(url));
+    if (typeof plan === 'string') return plan;
+    return { run: (root, to) => runComposite(plan, root, to), route: plan.route };
+  }
+
+  private definition(url: string): SearchParameter | undefined {
+    this.definitionsByUrl ??= new Map(searchParameterDefinitions().map((sp) => [sp.url, sp]));
+    return this.definitionsByUrl.get(url);
+  }
+
+  private skip(resourceType: string, code: string, reason: string): void {
+    this.options.onSkip?.({ resourceType, code, reason });
+  }
 }
 
-function walk(node: unknown, path: string[]): unknown[] {
-  if (node === undefined || node === null) return [];
-  if (Array.isArray(node)) return node.flatMap((n) => walk(n, path));
-  if (path.length === 0) return [node];
-  if (typeof node !== 'object') return [];
-  return walk((node as Record<string, unknown>)[path[0]], path.slice(1));
+function compileSimple(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {
+  const normalise = normaliserFor(sp.type);
+  if (!normalise) return `unknown parameter type ${sp.type}`;
+  const compiled = compileForType(sp.expression ?? '', type);
+  if (compiled.positions.length > 0 && compiled.positions.every((p) => isOfType(p, 'Resource'))) {
+    return 'the expression yields whole resources (Bundle.entry[0].resource), not values a parameter indexes';
+  }
+  const evaluate = compiled.evaluate;
+  const run = (root: TypedValue, to: Target): void => {
+    for (const v of evaluate([root], root)) normalise(v.value, v.type, to);
+  };
+  return { run, route: compiled.route };
 }
 
-/** Token entries of one value: Identifier, Coding, CodeableConcept, ContactPoint, code, boolean. */
-function tokenEntries(param: string, value: unknown): TokenEntry[] {
-  if (typeof value === 'string') return [{ param, system: '', code: value }];
-  if (typeof value === 'boolean') return [{ param, system: '', code: String(value) }];
-  if (!value || typeof value !== 'object') return [];
-  const v = value as Record<string, any>;
-  if (Array.isArray(v.coding)) return v.coding.flatMap((c: unknown) => tokenEntries(param, c));
-  const code = v.code ?? v.value;
-  if (typeof code !== 'string' && typeof code !== 'boolean') return [];
-  return [{ param, system: typeof v.system === 'string' ? v.system : '', code: String(code) }];
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

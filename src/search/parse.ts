@@ -1,22 +1,36 @@
-import { instantRange } from '../fhir/instants';
 import { FhirError, invalid } from '../fhir/errors';
-import type { Filter, FilterValue, Prefix, SearchQuery, SortKey, TokenValue } from './model';
-import { searchParamSupport } from './support';
+import type { SearchQuery } from './model';
+import { headCode, MAX_CHAIN_DEPTH, MAX_HAS_DEPTH, MAX_OR_VALUES, parseFilter, tooCostly, typesText } from './parse-filter';
+import { DEFAULT_COUNT, MAX_COUNT, narrowTypes, parseCount, parseInclude, parseSort, parseTotal } from './parse-results';
+import { shown } from './parse-values';
+import { unsupportedReason } from './support';
 
 /**
- * Query string → SearchQuery. Parameters that control the result rather than select it are left to the caller
- * (RESULT_PARAMS); unknown or unsupported selection parameters are reported in `ignored` (lenient handling) or
- * rejected (strict), per https://hl7.org/fhir/R4/search.html#errors
+ * Query string → SearchQuery: the whole R4 search grammar (https://hl7.org/fhir/R4/search.html), checked against
+ * the parameter table in support.ts. Selection parameters become filters (ANDed); result parameters set sort, count,
+ * total and includes; formatting and projection parameters are left to the caller. Unknown or unsupported selection
+ * parameters are reported in `ignored` (lenient handling) or rejected (strict), per
+ * https://hl7.org/fhir/R4/search.html#errors. Every other problem is a FhirError with a 400 status.
  */
 
-export const DEFAULT_COUNT = 20;
-export const MAX_COUNT = 1000;
+export { DEFAULT_COUNT, MAX_COUNT } from './parse-results';
+export { splitOr } from './parse-values';
 
-/** Parameters consumed by the interaction layer (formatting, paging, summary), never filters. */
-const RESULT_PARAMS = new Set([
-  '_format', '_pretty', '_summary', '_elements', '_count', '_sort', '_total', '_cursor', '_include', '_revinclude',
-  '_contained', '_containedType',
-]);
+/** Bounds on one query, so that no input costs more than a 400 (`too-costly`; `invalid` for an overlong name). */
+export const SEARCH_LIMITS = {
+  /** name=value pairs in one query (result parameters included). */
+  maxParams: 100,
+  /** Length of one parameter name (values are bounded per type and by the OR limit). */
+  maxNameLength: 256,
+  maxOrValues: MAX_OR_VALUES,
+  maxChainDepth: MAX_CHAIN_DEPTH,
+  maxHasDepth: MAX_HAS_DEPTH,
+} as const;
+
+/** Parameters read by the interaction layer (formatting, paging, projection), never filters. */
+const PASSED_THROUGH = new Set(['_format', '_pretty', '_summary', '_elements', '_cursor', '_contained', '_containedType']);
+/** Not repeated in the self link: they say how to render or which page, not what was searched. */
+const NOT_IN_LINKS = new Set(['_cursor', '_format', '_pretty']);
 
 export interface ParsedSearch {
   query: SearchQuery;
@@ -26,117 +40,77 @@ export interface ParsedSearch {
   applied: Array<[string, string]>;
 }
 
-export function parseSearch(types: string[], params: Array<[string, string]>, strict: boolean): ParsedSearch {
-  const query: SearchQuery = { types, filters: [], sort: [], count: DEFAULT_COUNT, total: 'none' };
-  const ignored: string[] = [];
-  const applied: Array<[string, string]> = [];
-  for (const [name, raw] of params) {
-    if (RESULT_PARAMS.has(name)) {
-      applyResultParam(query, name, raw, types);
-      if (name !== '_cursor' && name !== '_format' && name !== '_pretty') applied.push([name, raw]);
-      continue;
-    }
-    const filter = parseFilter(types, name, raw);
-    if (filter) {
-      query.filters.push(filter);
-      applied.push([name, raw]);
-    } else if (strict) {
-      throw invalid(`Unknown or unsupported search parameter '${name}' for ${types.join(',')}`);
-    } else {
-      ignored.push(name);
-    }
-  }
-  return { query, ignored, applied };
+export interface ParseOptions {
+  /** This server's base URL, so that absolute references to it match the `Type/id` the index stores. */
+  baseUrl?: string;
 }
 
-function applyResultParam(query: SearchQuery, name: string, raw: string, types: string[]): void {
+/**
+ * `types`: the type searched (type level) or every type (system level); `_type` narrows them. Under system search
+ * a parameter must exist, with the same type, on every searched type.
+ */
+export function parseSearch(types: string[], params: Array<[string, string]>, strict: boolean, options: ParseOptions = {}): ParsedSearch {
+  checkSize(params);
+  const searched = params.reduce((acc, [name, raw]) => (isTypeParam(name) ? narrowTypes(acc, name, raw) : acc), types);
+  const parsed: ParsedSearch = {
+    query: { types: searched, filters: [], sort: [], count: DEFAULT_COUNT, total: 'none' },
+    ignored: [],
+    applied: [],
+  };
+  for (const [name, raw] of params) applyParam(parsed, name, raw, { strict, baseUrl: options.baseUrl });
+  return parsed;
+}
+
+function checkSize(params: Array<[string, string]>): void {
+  if (params.length > SEARCH_LIMITS.maxParams) {
+    throw tooCostly(`At most ${SEARCH_LIMITS.maxParams} search parameters per query, got ${params.length}`, 'query');
+  }
+  const long = params.find(([name]) => name.length > SEARCH_LIMITS.maxNameLength);
+  if (long) throw invalid(`Parameter name '${shown(long[0])}' is longer than ${SEARCH_LIMITS.maxNameLength} characters`);
+}
+
+function isTypeParam(name: string): boolean {
+  return name === '_type' || name.startsWith('_type:');
+}
+
+function applyParam(parsed: ParsedSearch, name: string, raw: string, how: { strict: boolean; baseUrl?: string }): void {
+  const { query } = parsed;
+  if (name === '_cursor') query.cursor = raw;
+  if (isTypeParam(name) || PASSED_THROUGH.has(name) || applyResultParam(query, name, raw)) {
+    if (!NOT_IN_LINKS.has(name)) parsed.applied.push([name, raw]);
+    return;
+  }
+  const filter = parseFilter(query.types, name, raw, how.baseUrl);
+  if (filter) {
+    query.filters.push(filter);
+    parsed.applied.push([name, raw]);
+  } else if (how.strict) {
+    throw unknownParam(query.types, name);
+  } else {
+    parsed.ignored.push(name);
+  }
+}
+
+/** Sets what a result parameter asks for; false when `name` is not one. */
+function applyResultParam(query: SearchQuery, name: string, raw: string): boolean {
   if (name === '_count') query.count = parseCount(raw);
-  else if (name === '_cursor') query.cursor = raw;
   else if (name === '_total') query.total = parseTotal(raw);
-  else if (name === '_sort') query.sort = parseSort(raw, types);
+  else if (name === '_sort') query.sort = parseSort(raw, query.types);
+  else if (/^_(rev)?include(:|$)/.test(name)) addIncludes(query, name, raw);
+  else return false;
+  return true;
 }
 
-function parseCount(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw invalid(`_count must be a non-negative integer, got '${raw}'`, ['_count']);
-  return Math.min(Number(raw), MAX_COUNT);
+function addIncludes(query: SearchQuery, name: string, raw: string): void {
+  const { reverse, includes } = parseInclude(name, raw, query.types);
+  if (reverse) query.revincludes = [...(query.revincludes ?? []), ...includes];
+  else query.includes = [...(query.includes ?? []), ...includes];
 }
 
-function parseTotal(raw: string): SearchQuery['total'] {
-  if (raw === 'none' || raw === 'estimate' || raw === 'accurate') return raw;
-  throw invalid(`_total must be none, estimate or accurate, got '${raw}'`, ['_total']);
-}
-
-function parseSort(raw: string, types: string[]): SortKey[] {
-  return raw.split(',').map((key) => {
-    const descending = key.startsWith('-');
-    const param = descending ? key.slice(1) : key;
-    if (!types.every((t) => searchParamSupport(t, param)?.sortable)) {
-      throw invalid(`Cannot sort by '${param}'`, ['_sort']);
-    }
-    return { param, descending };
-  });
-}
-
-function parseFilter(types: string[], name: string, raw: string): Filter | undefined {
-  const [param, modifier] = name.split(':', 2);
-  const support = types.map((t) => searchParamSupport(t, param));
-  if (types.length === 0 || support.some((s) => !s)) return undefined;
-  const type = support[0]!.type;
-  if (modifier !== undefined && !support[0]!.modifiers.includes(modifier)) {
-    throw new FhirError('not-supported', { diagnostics: `Modifier ':${modifier}' is not supported on '${param}'`, expression: [name] });
-  }
-  const values = splitOr(raw).map((v) => parseValue(type, name, v));
-  return { kind: 'param', param, type, modifier, values };
-}
-
-function parseValue(type: string, name: string, raw: string): FilterValue {
-  if (type === 'special' || name === '_id') return { kind: 'id', value: raw };
-  if (type === 'date') return { kind: 'date', value: parseDate(name, raw) };
-  return { kind: 'token', value: parseToken(raw) };
-}
-
-const PREFIXES: Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
-
-function parseDate(name: string, raw: string) {
-  const maybe = raw.slice(0, 2) as Prefix;
-  const prefix: Prefix = PREFIXES.includes(maybe) && /^[a-z]{2}\d/.test(raw) ? maybe : 'eq';
-  const text = prefix === 'eq' && !raw.startsWith('eq') ? raw : raw.slice(2);
-  const range = instantRange(text);
-  if (!range) throw invalid(`'${raw}' is not a valid date for '${name}'`, [name]);
-  return { prefix, low: range.low, high: range.high };
-}
-
-/** Splits a token value at its first unescaped `|`: https://hl7.org/fhir/R4/search.html#token */
-function parseToken(raw: string): TokenValue {
-  const parts = splitUnescaped(raw, '|');
-  if (parts.length === 1) return { code: unescape(parts[0]) };
-  const [system, code] = [unescape(parts[0]), unescape(parts.slice(1).join('|'))];
-  return { system, code: code === '' ? undefined : code };
-}
-
-/** OR-separated values; `\,` is a literal comma: https://hl7.org/fhir/R4/search.html#escaping */
-export function splitOr(raw: string): string[] {
-  return splitUnescaped(raw, ',');
-}
-
-function splitUnescaped(raw: string, separator: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (let i = 0; i < raw.length; i++) {
-    const ch = raw[i];
-    if (ch === '\\' && i + 1 < raw.length) {
-      current += ch + raw[++i];
-    } else if (ch === separator) {
-      out.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  out.push(current);
-  return out;
-}
-
-function unescape(value: string): string {
-  return value.replace(/\\([\\,$|])/g, '$1');
+/** Strict handling: a parameter the spec defines but we do not evaluate is `not-supported`; any other is `invalid`. */
+function unknownParam(types: string[], name: string): FhirError {
+  const code = headCode(name);
+  const reason = types.map((t) => unsupportedReason(t, code)).find((r) => r !== undefined);
+  if (reason) return new FhirError('not-supported', { diagnostics: `Search parameter '${code}': ${reason}`, expression: [name] });
+  return invalid(`Unknown or unsupported search parameter '${shown(name)}' for ${typesText(types)}`, [name]);
 }

@@ -17,6 +17,7 @@ export function timedStore(store: Store, metrics: Metrics): Store {
     vread: time('vread', store.vread.bind(store)),
     history: time('history', store.history.bind(store)),
     search: time('search', store.search.bind(store)),
+    readMany: time('readMany', store.readMany.bind(store)),
     ready: store.ready.bind(store),
     close: store.close.bind(store),
   };

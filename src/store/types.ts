@@ -122,6 +122,12 @@ export interface Store {
   /** Current, non-deleted resources matching the query, in the query's sort order (default: lastUpdated, id). */
   search(query: SearchQuery): Promise<Page<StoredVersion>>;
 
+  /**
+   * The current versions of many resources at once (for `_include`): deleted and never-written ones are left out,
+   * duplicates are answered once, and the order is unspecified.
+   */
+  readMany(refs: Array<{ type: string; id: string }>): Promise<StoredVersion[]>;
+
   /** True when the store can serve requests. */
   ready(): Promise<boolean>;
 

@@ -137,7 +137,7 @@ describe('REST: conditional interactions and the search they use', () => {
     assert.deepEqual(await order('_sort=-_lastUpdated'), ['b', 'a', 'c']);
     assert.deepEqual(await order('_sort=_id'), ['a', 'b', 'c']);
     assert.deepEqual(await order('_sort=-_id'), ['c', 'b', 'a']);
-    assert.equal((await s.http.get('/fhir/Patient?_sort=gender')).status, 400);
+    assert.equal((await s.http.get('/fhir/Patient?_sort=nonexistent')).status, 400);
   });
 
   it('POST _search with a form body gives the same answer as GET', async () => {

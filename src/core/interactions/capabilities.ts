@@ -11,8 +11,16 @@ import { INTERACTIONS } from './table';
  * table, so it lists exactly what works: https://hl7.org/fhir/R4/capabilitystatement.html
  */
 export async function capabilities(_req: FhirRequest, _route: Route, ctx: Context): Promise<FhirResponse> {
-  return { status: 200, headers: {}, body: capabilityStatement(ctx) };
+  let cs = built.get(ctx.config);
+  if (!cs) built.set(ctx.config, (cs = capabilityStatement(ctx)));
+  return { status: 200, headers: {}, body: cs };
 }
+
+/**
+ * One statement per app config, built on first request: it is a pure function of the registries (half a second
+ * of work for 147 types). Keyed weakly by the config object, so apps never share or leak one another's.
+ */
+const built = new WeakMap<Context['config'], CapabilityStatement>();
 
 export function capabilityStatement(ctx: Context): CapabilityStatement {
   return {
@@ -52,9 +60,26 @@ function resourceCapability(type: string): CapabilityStatementRestResource {
     conditionalUpdate: has('type', 'PUT'),
     conditionalDelete: has('type', 'DELETE') ? 'multiple' : 'not-supported',
     searchParam: supportedSearchParams(type).map(({ code, support }) => ({ name: code, type: support.type as 'token', documentation: support.documentation })),
+    searchInclude: ['*', ...referenceParams(type).map((p) => `${type}:${p}`)],
+    searchRevInclude: revIncludesOf(type),
     operation: OPERATIONS.filter((o) => (o.definition.type || o.definition.instance) && (o.resourceTypes === 'all' || o.resourceTypes.includes(type)))
       .map((o) => ({ name: o.definition.code, definition: o.definition.url! })),
   };
+}
+
+function referenceParams(type: string): string[] {
+  return supportedSearchParams(type).filter(({ support }) => support.type === 'reference').map(({ code }) => code);
+}
+
+/** `Source:param` for every reference parameter of any type that may point at `type`. */
+function revIncludesOf(type: string): string[] {
+  const out: string[] = [];
+  for (const source of resourceTypes()) {
+    for (const { code, support } of supportedSearchParams(source)) {
+      if (support.type === 'reference' && support.targets?.includes(type)) out.push(`${source}:${code}`);
+    }
+  }
+  return out;
 }
 
 function systemInteractions(): Array<{ code: 'transaction' | 'batch' | 'history-system' | 'search-system' }> {
@@ -62,5 +87,6 @@ function systemInteractions(): Array<{ code: 'transaction' | 'batch' | 'history-
   const out: Array<{ code: 'transaction' | 'batch' | 'history-system' | 'search-system' }> = [];
   if (codes.has('transaction')) out.push({ code: 'transaction' }, { code: 'batch' });
   if (codes.has('history-system')) out.push({ code: 'history-system' });
+  if (codes.has('search-system')) out.push({ code: 'search-system' });
   return out;
 }

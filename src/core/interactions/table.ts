@@ -14,7 +14,7 @@ import { planCreate, planDelete, planPatch, planUpdate, runWrite } from './write
 export interface Interaction {
   /** FHIR interaction code: https://hl7.org/fhir/R4/valueset-type-restful-interaction.html */
   code: 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create'
-    | 'search-type' | 'transaction' | 'batch' | 'history-system' | 'capabilities';
+    | 'search-type' | 'transaction' | 'batch' | 'history-system' | 'search-system' | 'capabilities';
   method: FhirRequest['method'];
   level: Route['level'];
   target?: string;
@@ -43,6 +43,8 @@ export const INTERACTIONS: Interaction[] = [
   { code: 'search-type', method: 'POST', level: 'type', target: '_search', handler: search },
   { code: 'transaction', method: 'POST', level: 'system', handler: bundleInteraction },
   { code: 'history-system', method: 'GET', level: 'system', target: '_history', handler: history },
+  { code: 'search-system', method: 'GET', level: 'system', handler: search },
+  { code: 'search-system', method: 'POST', level: 'system', target: '_search', handler: search },
   { code: 'capabilities', method: 'GET', level: 'system', target: 'metadata', handler: capabilities },
 ];
 

@@ -1,137 +1,80 @@
-import type { Filter, FilterValue, ParamFilter, SearchQuery, SortKey, TokenValue } from '../../search/model';
-import { invalid } from '../../fhir/errors';
+import type { Filter, SearchQuery } from '../../search/model';
+import { SqlBuilder, subjectTypeSql, type SqlValue, type Subject } from './search-sql-builder';
+import { filterSql } from './search-sql-filters';
+import { decodeCursor, encodeCursor, keysetSql, type CursorValue } from './search-sql-keyset';
+import { orderBySql, orderKeys, type OrderKey } from './search-sql-sort';
 
 /**
- * SearchQuery → SQL over the resources and idx_* tables. Every value is a bound parameter: no input ever becomes
- * SQL text. Column names come only from the fixed tables below.
+ * SearchQuery → SQL over the resources and idx_* tables (docs/search.md walks through examples). Every value is a
+ * bound parameter; the SQL text depends only on the query's shape, so statements are cached by their text.
+ * The parts: search-sql-filters.ts (one filter per parameter type), search-sql-values.ts and -ranges.ts (value
+ * tests), search-sql-chains.ts (chains, _has), search-sql-sort.ts (_sort) and search-sql-keyset.ts (paging).
  */
 
 export interface CompiledSql {
   sql: string;
-  params: unknown[];
+  params: Record<string, SqlValue>;
 }
 
-const SORT_COLUMNS: Record<string, string> = { _id: 'r.id', _lastUpdated: 'r.last_updated' };
+/** The resources columns a page row carries; `seq` joins it with its version's JSON once the page is chosen. */
+const ROW_COLUMNS = 'r.rid, r.type, r.id, r.version, r.last_updated, r.deleted, r.seq';
 
-interface Cursor {
-  /** Values of the sort keys, then rid, of the last row of the previous page. */
-  keys: Array<string | number>;
+/**
+ * One page: the matches after the query's cursor in its order, at most `limit` of them. The page is chosen first
+ * and only its rows are joined with `versions`, so that the JSON of the other matches is never read or sorted.
+ * `nowMs` anchors the `ap` date prefix.
+ */
+export function compileSearch(query: SearchQuery, limit: number, nowMs: number): CompiledSql {
+  const b = new SqlBuilder(nowMs);
+  const r: Subject = { alias: 'r', types: query.types };
+  const where = whereSql(query.filters, r, b);
+  const keys = orderKeys(query.sort, r, b);
+  const last = query.cursor ? decodeCursor(query.cursor, keys.length) : undefined;
+  const page = keys.some((k) => k.nullable) ? computedPage(where, keys, last, limit, b) : directPage(where, keys, last, limit, b);
+  const sortColumns = keys.map((_, i) => `p.sort${i}`).join(', ');
+  const sql = `${page.with}SELECT p.rid, p.type, p.id, p.version, p.last_updated, p.deleted, v.json, ${sortColumns} FROM (${page.select}) p JOIN versions v ON v.seq = p.seq ORDER BY ${orderBySql(keys)}`;
+  return { sql, params: b.params };
 }
 
-export function compileSearch(query: SearchQuery, limit: number): CompiledSql {
-  const where: string[] = ['r.deleted = 0'];
-  const params: unknown[] = [];
-  where.push(`r.type IN (${query.types.map(() => '?').join(',')})`);
-  params.push(...query.types);
-  for (const f of query.filters) where.push(filterSql(f, params));
-  const order = orderKeys(query.sort);
-  if (query.cursor) where.push(keysetSql(order, decodeCursor(query.cursor, order.length), params));
-  const orderSql = order.map((o) => `${o.column} ${o.descending ? 'DESC' : 'ASC'}`).join(', ');
-  params.push(limit);
-  return {
-    sql: `SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.deleted, v.json FROM resources r JOIN versions v ON v.seq = r.seq WHERE ${where.join(' AND ')} ORDER BY ${orderSql} LIMIT ?`,
-    params,
-  };
+interface PageSql {
+  with: string;
+  select: string;
 }
 
-export function compileCount(query: SearchQuery): CompiledSql {
-  const where: string[] = ['r.deleted = 0', `r.type IN (${query.types.map(() => '?').join(',')})`];
-  const params: unknown[] = [...query.types];
-  for (const f of query.filters) where.push(filterSql(f, params));
-  return { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.join(' AND ')}`, params };
+/** Sorting by columns of `resources` only: one query, which can walk an index in order and stop at the limit. */
+function directPage(where: string[], keys: OrderKey[], last: CursorValue[] | undefined, limit: number, b: SqlBuilder): PageSql {
+  if (last) where.push(keysetSql(keys, last, b));
+  const columns = [ROW_COLUMNS, ...keys.map((k, i) => `${k.expr} AS sort${i}`)].join(', ');
+  return { with: '', select: `SELECT ${columns} FROM resources r WHERE ${where.join(' AND ')} ORDER BY ${orderBySql(keys)} LIMIT ${b.bind(limit)}` };
 }
 
-/** Sort columns plus rid as the final tie-breaker, so that keyset paging is total and stable. */
-export function orderKeys(sort: SortKey[]): Array<{ column: string; descending: boolean; field: string }> {
-  const keys = sort.map((s) => {
-    const column = SORT_COLUMNS[s.param];
-    if (!column) throw invalid(`Cannot sort by '${s.param}'`, ['_sort']);
-    return { column, descending: s.descending, field: column.slice(2) };
-  });
-  return [...keys, { column: 'r.rid', descending: false, field: 'rid' }];
+/**
+ * Sorting by parameter values: every match with its sort values, computed once (MATERIALIZED keeps SQLite from
+ * copying the subqueries into the keyset test and the ORDER BY), then the page from those.
+ */
+function computedPage(where: string[], keys: OrderKey[], last: CursorValue[] | undefined, limit: number, b: SqlBuilder): PageSql {
+  const columns = [ROW_COLUMNS, ...keys.map((k, i) => `${k.expr} AS sort${i}`)].join(', ');
+  const matches = `WITH matches AS MATERIALIZED (SELECT ${columns} FROM resources r WHERE ${where.join(' AND ')}) `;
+  const named = keys.map((k, i) => ({ ...k, expr: `sort${i}` }));
+  const after = last ? ` WHERE ${keysetSql(named, last, b)}` : '';
+  return { with: matches, select: `SELECT * FROM matches${after} ORDER BY ${orderBySql(keys)} LIMIT ${b.bind(limit)}` };
 }
 
-function keysetSql(order: Array<{ column: string; descending: boolean }>, keys: Cursor['keys'], params: unknown[]): string {
-  // (a, b, rid) > (x, y, z) expanded by hand, since the direction may differ per key.
-  const ors: string[] = [];
-  for (let i = 0; i < order.length; i++) {
-    const ands = order.slice(0, i).map((o) => `${o.column} = ?`);
-    params.push(...keys.slice(0, i));
-    ands.push(`${order[i].column} ${order[i].descending ? '<' : '>'} ?`);
-    params.push(keys[i]);
-    ors.push(`(${ands.join(' AND ')})`);
-  }
-  return `(${ors.join(' OR ')})`;
+/** How many resources match, for `_total`. */
+export function compileCount(query: SearchQuery, nowMs: number): CompiledSql {
+  const b = new SqlBuilder(nowMs);
+  const where = whereSql(query.filters, { alias: 'r', types: query.types }, b);
+  return { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.join(' AND ')}`, params: b.params };
 }
 
-export function encodeCursor(keys: Cursor['keys']): string {
-  return Buffer.from(JSON.stringify(keys)).toString('base64url');
+function whereSql(filters: Filter[], r: Subject, b: SqlBuilder): string[] {
+  const compiled = filters.map((f) => filterSql(f, r, b));
+  return ['r.deleted = 0', ...subjectTypeSql(r, compiled, b), ...compiled.map((c) => c.sql)];
 }
 
-function decodeCursor(cursor: string, length: number): Cursor['keys'] {
-  try {
-    const keys = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(keys) && keys.length === length && keys.every((k) => typeof k === 'string' || typeof k === 'number')) {
-      return keys;
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalid('The paging cursor is not valid for this search', ['_cursor']);
-}
-
-function filterSql(f: Filter, params: unknown[]): string {
-  if (f.kind !== 'param') throw invalid(`Chained and reverse-chained search is not supported yet`);
-  const ors = f.values.map((v) => valueSql(f, v, params));
-  return `(${ors.join(' OR ')})`;
-}
-
-function valueSql(f: ParamFilter, v: FilterValue, params: unknown[]): string {
-  if (v.kind === 'id') {
-    params.push(v.value);
-    return 'r.id = ?';
-  }
-  if (v.kind === 'date') return dateSql('r.last_updated', v.value, params);
-  if (v.kind === 'token') return tokenSql(f.param, v.value, params);
-  throw invalid(`Search on '${f.param}' is not supported yet`);
-}
-
-function tokenSql(param: string, t: TokenValue, params: unknown[]): string {
-  const conds = ['t.rid = r.rid', 't.type = r.type', 't.param = ?'];
-  params.push(param);
-  if (t.code !== undefined) {
-    conds.push('t.code = ?');
-    params.push(t.code);
-  }
-  if (t.system !== undefined) {
-    conds.push('t.system = ?');
-    params.push(t.system);
-  }
-  return `EXISTS (SELECT 1 FROM idx_token t WHERE ${conds.join(' AND ')})`;
-}
-
-/** A stored instant compared with a search range under a prefix: https://hl7.org/fhir/R4/search.html#prefix */
-function dateSql(column: string, d: { prefix: string; low: string; high: string }, params: unknown[]): string {
-  switch (d.prefix) {
-    case 'gt':
-    case 'sa':
-      params.push(d.high);
-      return `${column} > ?`;
-    case 'lt':
-    case 'eb':
-      params.push(d.low);
-      return `${column} < ?`;
-    case 'ge':
-      params.push(d.low);
-      return `${column} >= ?`;
-    case 'le':
-      params.push(d.high);
-      return `${column} <= ?`;
-    case 'ne':
-      params.push(d.low, d.high);
-      return `(${column} < ? OR ${column} > ?)`;
-    default:
-      params.push(d.low, d.high);
-      return `(${column} >= ? AND ${column} <= ?)`;
-  }
+/** The cursor that continues after `row`, a row of a compiled search for `query`. */
+export function cursorAfter(query: SearchQuery, row: Record<string, unknown>): string {
+  const values: CursorValue[] = [];
+  for (let i = 0; i <= query.sort.length; i++) values.push(row[`sort${i}`] as CursorValue);
+  return encodeCursor(values);
 }

@@ -9,7 +9,8 @@ import type {
   CommitOptions, HistoryOptions, OpResult, Page, Placement, Store, StoredVersion, WriteOp,
 } from '../types';
 import { openSchema } from './schema';
-import { compileCount, compileSearch, encodeCursor, orderKeys } from './search-sql';
+import { compileCount, compileSearch, cursorAfter, type CompiledSql } from './search-sql';
+import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyFhirJson } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
@@ -22,6 +23,9 @@ export interface SqliteStoreOptions {
   /** Milliseconds since the epoch; injectable so tests can control time. */
   now?: () => number;
 }
+
+/** Distinct search shapes kept prepared; past this the cache starts over (shapes are few in practice). */
+const MAX_CACHED_SEARCHES = 500;
 
 interface PendingCommit {
   ops: WriteOp[];
@@ -52,6 +56,9 @@ export class SqliteStore implements Store {
   private readonly history_: SqliteHistory;
   private lastCommitMs: number;
   private readonly stmts;
+  private readonly indexes: IndexWriter;
+  /** Search statements by SQL text, which depends only on a query's shape (its values are bound parameters). */
+  private readonly searchStatements = new Map<string, Database.Statement>();
   private pending: PendingCommit[] = [];
   /** One commit, atomic; nested inside groupTx it runs as a savepoint. */
   private readonly commitTx: (ops: WriteOp[], options: CommitOptions) => OpResult[];
@@ -59,10 +66,12 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.filename);
-    openSchema(this.db, options.synchronous ?? 'NORMAL');
+    const schema = openSchema(this.db, options.synchronous ?? 'NORMAL');
     this.extractor = options.extractor;
     this.now = options.now ?? Date.now;
     this.stmts = prepareStatements(this.db);
+    this.indexes = new IndexWriter(this.db);
+    if (schema.reindex) reindexAll(this.db, this.indexes, (json) => this.extractor.extract(parseFhirJson(json) as FhirResource));
     const last = this.stmts.lastUpdated.get() as { lu: string | null };
     this.lastCommitMs = last.lu ? Date.parse(last.lu) : 0;
     this.history_ = new SqliteHistory(this.db);
@@ -129,6 +138,19 @@ export class SqliteStore implements Store {
     return this.searchSync(query);
   }
 
+  async readMany(refs: Array<{ type: string; id: string }>): Promise<StoredVersion[]> {
+    const seen = new Set<string>();
+    const found: StoredVersion[] = [];
+    for (const { type, id } of refs) {
+      const key = `${type}/${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const row = this.currentRow(type, id);
+      if (row && !row.deleted) found.push(toVersion(row));
+    }
+    return found;
+  }
+
   async ready(): Promise<boolean> {
     return this.db.open;
   }
@@ -139,22 +161,50 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
+  /**
+   * One page (one row more than asked, to know whether there is a next page), and the total when asked for.
+   * `estimate` is answered exactly too. A first page with room to spare is its own total: no count query.
+   */
   private searchSync(query: SearchQuery): Page<StoredVersion> {
-    const { sql, params } = compileSearch(query, query.count + 1);
-    const rows = this.db.prepare(sql).all(...params) as VersionRow[];
+    const rows = this.run(compileSearch(query, query.count + 1, this.now())) as VersionRow[];
     const page: Page<StoredVersion> = { entries: rows.slice(0, query.count).map(toVersion) };
-    if (rows.length > query.count && query.count > 0) page.next = cursorAfter(query, rows[query.count - 1]);
+    if (rows.length > query.count && query.count > 0) {
+      page.next = cursorAfter(query, rows[query.count - 1] as unknown as Record<string, unknown>);
+    }
     if (query.total !== 'none' || query.count === 0) {
-      const c = compileCount(query);
-      page.total = (this.db.prepare(c.sql).get(...c.params) as { n: number }).n;
+      const complete = !query.cursor && query.count > 0 && rows.length <= query.count;
+      page.total = complete ? rows.length : (this.run(compileCount(query, this.now()))[0] as { n: number }).n;
     }
     return page;
   }
 
   /** Ids of current resources matching a condition, bounded so a broad condition cannot load the whole store. */
   private matchIds(query: SearchQuery, limit: number): VersionRow[] {
-    const { sql, params } = compileSearch({ ...query, sort: [], cursor: undefined }, limit);
-    return this.db.prepare(sql).all(...params) as VersionRow[];
+    return this.run(compileSearch({ ...query, sort: [], cursor: undefined }, limit, this.now())) as VersionRow[];
+  }
+
+  /**
+   * SQLite's plan for a search (EXPLAIN QUERY PLAN, one line per step, indented by depth): for tests and for
+   * diagnosing a slow query, never for serving.
+   */
+  explain(query: SearchQuery): string[] {
+    const { sql, params } = compileSearch(query, query.count + 1, this.now());
+    const steps = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ id: number; parent: number; detail: string }>;
+    const depth = new Map<number, number>([[0, -1]]);
+    return steps.map((s) => {
+      depth.set(s.id, (depth.get(s.parent) ?? -1) + 1);
+      return `${'  '.repeat(depth.get(s.id)!)}${s.detail}`;
+    });
+  }
+
+  private run(compiled: CompiledSql): unknown[] {
+    let statement = this.searchStatements.get(compiled.sql);
+    if (!statement) {
+      statement = this.db.prepare(compiled.sql);
+      if (this.searchStatements.size >= MAX_CACHED_SEARCHES) this.searchStatements.clear();
+      this.searchStatements.set(compiled.sql, statement);
+    }
+    return statement.all(compiled.params);
   }
 
   private commitSync(ops: WriteOp[], options: CommitOptions): OpResult[] {
@@ -276,10 +326,7 @@ export class SqliteStore implements Store {
     }
     const seq = Number(this.stmts.insertVersion.run(rid, type, version, lastUpdated, stored ? 0 : 1, json).lastInsertRowid);
     this.stmts.updateResource.run(version, lastUpdated, stored ? 0 : 1, seq, rid);
-    this.stmts.deleteTokens.run(rid);
-    if (stored) {
-      for (const t of this.extractor.extract(stored).tokens) this.stmts.insertToken.run(rid, type, t.param, t.system, t.code);
-    }
+    this.indexes.replace(rid, type, stored && this.extractor.extract(stored), current === undefined);
     return { type, id, versionId: String(version), lastUpdated, deleted: !stored, resource: stored };
   }
 }
@@ -297,19 +344,12 @@ function prepareStatements(db: Database.Database) {
     insertResource: db.prepare('INSERT INTO resources (type, id, version, last_updated, deleted, seq) VALUES (?, ?, ?, ?, ?, 0)'),
     insertVersion: db.prepare('INSERT INTO versions (rid, type, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?)'),
     updateResource: db.prepare('UPDATE resources SET version = ?, last_updated = ?, deleted = ?, seq = ? WHERE rid = ?'),
-    deleteTokens: db.prepare('DELETE FROM idx_token WHERE rid = ?'),
-    insertToken: db.prepare('INSERT INTO idx_token (rid, type, param, system, code) VALUES (?, ?, ?, ?, ?)'),
   };
 }
 
 function withMeta(resource: FhirResource, id: string, version: number, lastUpdated: string): FhirResource {
   const meta = { ...(resource.meta ?? {}), versionId: String(version), lastUpdated };
   return { ...resource, id, meta } as FhirResource;
-}
-
-function cursorAfter(query: SearchQuery, row: VersionRow): string {
-  const keys = orderKeys(query.sort).map((k) => (row as unknown as Record<string, string | number>)[k.field]);
-  return encodeCursor(keys);
 }
 
 /** Tags an error with the op that raised it, so a transaction can say which entry failed. */
