@@ -33,7 +33,7 @@ export async function handle(req: FhirRequest, ctx: Context): Promise<FhirRespon
 
 async function runOperation(req: FhirRequest, route: Route, ctx: Context): Promise<FhirResponse> {
   const code = route.target!.slice(1);
-  const level = route.level === 'version' ? 'instance' : route.level;
+  const level = route.level === 'version' || route.level === 'compartment' ? 'instance' : route.level;
   const op = findOperation(code, level);
   if (!op) throw new FhirError('not-found', `Unknown operation '$${code}' at ${level} level`);
   if (op.resourceTypes !== 'all' && route.type && !op.resourceTypes.includes(route.type)) {

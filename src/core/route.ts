@@ -4,12 +4,14 @@ import { isValidId } from '../fhir/validate';
 
 /** Which interaction a request path names: https://hl7.org/fhir/R4/http.html */
 export interface Route {
-  level: 'system' | 'type' | 'instance' | 'version';
+  level: 'system' | 'type' | 'instance' | 'version' | 'compartment';
   /** `metadata`, `_history`, `_search`, or an operation `$name`. */
   target?: string;
   type?: string;
   id?: string;
   versionId?: string;
+  /** Compartment search (`Patient/1/Observation`, `Patient/1/*`): the member type asked for. */
+  memberType?: string;
 }
 
 export function parseRoute(path: string): Route {
@@ -34,6 +36,7 @@ export function parseRoute(path: string): Route {
     return { level: 'version', type, id, versionId: fourth };
   }
   if (third.startsWith('$') && fourth === undefined) return { level: 'instance', type, id, target: third };
+  if (fourth === undefined && (third === '*' || isResourceType(third))) return { level: 'compartment', type, id, memberType: third };
   throw new FhirError('not-found', `Unknown path '${path}'`);
 }
 

@@ -81,7 +81,19 @@ export interface HasFilter {
   filter: Filter;
 }
 
-export type Filter = ParamFilter | ChainFilter | HasFilter;
+/**
+ * Membership of a compartment (https://hl7.org/fhir/R4/compartmentdefinition.html): a resource of type T is in
+ * Patient/x's compartment when any of `paramsByType[T]` references Patient/x; the compartment's own resource
+ * (Patient/x itself) is in it too.
+ */
+export interface CompartmentFilter {
+  kind: 'compartment';
+  compartmentType: string;
+  id: string;
+  paramsByType: Record<string, string[]>;
+}
+
+export type Filter = ParamFilter | ChainFilter | HasFilter | CompartmentFilter;
 
 export interface SortKey {
   param: string;

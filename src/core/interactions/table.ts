@@ -3,7 +3,7 @@ import type { Context, FhirRequest, FhirResponse } from '../types';
 import { processBundle, type Handler } from './bundle';
 import { history } from './history';
 import { read, vread } from './read';
-import { search } from './search';
+import { compartmentSearch, search } from './search';
 import { capabilities } from './capabilities';
 import { planCreate, planDelete, planPatch, planUpdate, runWrite } from './write';
 
@@ -41,6 +41,7 @@ export const INTERACTIONS: Interaction[] = [
   { code: 'create', method: 'POST', level: 'type', handler: createInteraction },
   { code: 'search-type', method: 'GET', level: 'type', handler: search },
   { code: 'search-type', method: 'POST', level: 'type', target: '_search', handler: search },
+  { code: 'search-type', method: 'GET', level: 'compartment', handler: compartmentSearch },
   { code: 'transaction', method: 'POST', level: 'system', handler: bundleInteraction },
   { code: 'history-system', method: 'GET', level: 'system', target: '_history', handler: history },
   { code: 'search-system', method: 'GET', level: 'system', handler: search },

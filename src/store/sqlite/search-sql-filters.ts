@@ -4,6 +4,7 @@ import {
   anyOf, entryTypeSql, invalidValue, notSupported, type FilterSql, type SqlBuilder, type Subject,
 } from './search-sql-builder';
 import { chainSql, hasSql } from './search-sql-chains';
+import { compartmentSql } from './search-sql-compartment';
 import { dateArms, dateValueArms, numberValueArms, quantityValueArms } from './search-sql-ranges';
 import { ofTypeArm, referenceArms, stringArms, tokenArms, uriArms, type Arms } from './search-sql-values';
 
@@ -37,6 +38,8 @@ export function filterSql(f: Filter, subject: Subject, b: SqlBuilder): FilterSql
       return chainSql(f, subject, b, filterSql);
     case 'has':
       return hasSql(f, subject, b, filterSql);
+    case 'compartment':
+      return compartmentSql(f, subject, b);
   }
 }
 
