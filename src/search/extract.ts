@@ -1,5 +1,6 @@
 import type { FhirResource, SearchParameter } from 'fhir/r4';
 import { searchParameterDefinitions, searchParametersFor } from '../fhir/definitions';
+import { isUnionParam } from './aliases';
 import { emptyEntries, type EntryBase, type IndexEntries } from './index-model';
 import type { Target, TypedValue } from './extract-json';
 import { compileForType, ExpressionProblem, rootPosition, type Route } from './extract-expression';
@@ -117,6 +118,7 @@ export class IndexExtractor {
   /** The runnable plan of one parameter, or why it is not extracted. */
   private compileParameter(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {
     if (!sp.expression) return 'no expression (full-text or named-query parameter)';
+    if (isUnionParam(type, sp.code)) return 'the union of two other parameters, whose entries answer it (src/search/aliases.ts)';
     if (NOT_EXTRACTED_TYPES.has(sp.type)) return `${sp.type} parameters are not indexed`;
     try {
       return sp.type === 'composite' ? this.compileCompositeParameter(sp, type) : compileSimple(sp, type);

@@ -1,4 +1,5 @@
 import { FhirError } from '../../fhir/errors';
+import { storedParams } from '../../search/aliases';
 
 /**
  * The pieces every part of the SearchQuery → SQL compiler shares. Values only ever enter SQL as named parameters
@@ -86,4 +87,10 @@ export function invalidValue(param: string, what: string): FhirError {
 export function anyOf(conditions: string[]): string {
   if (conditions.length === 0) return '0';
   return conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(' OR ');
+}
+
+/** `entry.param = ?`, or `IN (…)` for a union parameter searched through its stored parts (src/search/aliases.ts). */
+export function paramIs(entry: string, subject: Subject, param: string, b: SqlBuilder): string {
+  const stored = storedParams(subject.types, param);
+  return stored.length === 1 ? `${entry}.param = ${b.bind(stored[0])}` : `${entry}.param IN (${b.list(stored)})`;
 }

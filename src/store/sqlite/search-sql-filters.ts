@@ -4,6 +4,7 @@ import {
   anyOf, entryTypeSql, invalidValue, notSupported, type FilterSql, type SqlBuilder, type Subject,
 } from './search-sql-builder';
 import { chainSql, hasSql } from './search-sql-chains';
+import { paramIs } from './search-sql-builder';
 import { compartmentSql } from './search-sql-compartment';
 import { dateArms, dateValueArms, numberValueArms, quantityValueArms } from './search-sql-ranges';
 import { ofTypeArm, referenceArms, stringArms, tokenArms, uriArms, type Arms } from './search-sql-values';
@@ -64,7 +65,7 @@ function entrySql(
   f: ParamFilter, subject: Subject, b: SqlBuilder, table: string, arms: (v: FilterValue, x: string) => string[],
 ): FilterSql {
   const x = b.alias('x');
-  const head = [...entryTypeSql(x, subject, b), `${x}.param = ${b.bind(f.param)}`].join(' AND ');
+  const head = [...entryTypeSql(x, subject, b), paramIs(x, subject, f.param, b)].join(' AND ');
   const branches = f.values.flatMap((v) => arms(v, x)).map((arm) => `SELECT ${x}.rid FROM ${table} ${x} WHERE ${head} AND (${arm})`);
   const rids = branches.join(' UNION ALL ');
   if (f.modifier === 'not') return { sql: `${subject.alias}.rid NOT IN (${rids})`, drives: 'none' };
@@ -125,7 +126,7 @@ function tablesOf(f: ParamFilter): readonly string[] {
 
 function existsSql(table: string, param: string, subject: Subject, b: SqlBuilder): string {
   const m = b.alias('m');
-  return `EXISTS (SELECT 1 FROM ${table} ${m} WHERE ${m}.rid = ${subject.alias}.rid AND ${m}.param = ${b.bind(param)})`;
+  return `EXISTS (SELECT 1 FROM ${table} ${m} WHERE ${m}.rid = ${subject.alias}.rid AND ${paramIs(m, subject, param, b)})`;
 }
 
 /**
@@ -134,12 +135,11 @@ function existsSql(table: string, param: string, subject: Subject, b: SqlBuilder
  * is looked up by value; the others are joined to it through the (rid, param) index.
  */
 function compositeSql(f: ParamFilter, subject: Subject, b: SqlBuilder): FilterSql {
-  const param = b.bind(f.param);
-  const branches = f.values.map((v) => compositeSelect(f.param, param, v, subject, b));
+  const branches = f.values.map((v) => compositeSelect(f.param, v, subject, b));
   return { sql: `${subject.alias}.rid IN (${branches.join(' UNION ALL ')})`, drives: 'rid' };
 }
 
-function compositeSelect(code: string, param: string, v: FilterValue, subject: Subject, b: SqlBuilder): string {
+function compositeSelect(code: string, v: FilterValue, subject: Subject, b: SqlBuilder): string {
   if (v.kind !== 'composite' || v.value.length === 0) throw invalidValue(code, `a ${v.kind} value`);
   const parts = v.value.map((component) => ({ alias: b.alias('c'), component }));
   const [first, ...rest] = parts;
@@ -148,7 +148,7 @@ function compositeSelect(code: string, param: string, v: FilterValue, subject: S
     return `CROSS JOIN ${componentKind(code, component).table} ${alias} ON ${link} AND ${alias}.component = ${i + 1} AND (${componentSql(code, component, alias, b)})`;
   });
   const where = [
-    ...entryTypeSql(first.alias, subject, b), `${first.alias}.param = ${param}`, `${first.alias}.component = 0`,
+    ...entryTypeSql(first.alias, subject, b), paramIs(first.alias, subject, code, b), `${first.alias}.component = 0`,
     `(${componentSql(code, first.component, first.alias, b)})`,
   ];
   const from = [`${componentKind(code, first.component).table} ${first.alias}`, ...joins].join(' ');

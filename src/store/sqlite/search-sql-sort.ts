@@ -1,7 +1,7 @@
 import { invalid } from '../../fhir/errors';
 import type { ParamType, SortKey } from '../../search/model';
 import { searchParamSupport } from '../../search/support';
-import type { SqlBuilder, Subject } from './search-sql-builder';
+import { paramIs, type SqlBuilder, type Subject } from './search-sql-builder';
 
 /**
  * `_sort` keys as SQL expressions: https://hl7.org/fhir/R4/search.html#sort. A parameter may have several values
@@ -47,7 +47,7 @@ function orderKey(k: SortKey, subject: Subject, b: SqlBuilder): OrderKey {
   if (!source) throw invalid(`Cannot sort by '${k.param}'`, ['_sort']);
   const m = b.alias('m');
   const aggregate = k.descending ? 'max' : 'min';
-  const expr = `(SELECT ${aggregate}(${source.value(m, k.descending)}) FROM ${source.table} ${m} WHERE ${m}.rid = ${alias}.rid AND ${m}.param = ${b.bind(k.param)})`;
+  const expr = `(SELECT ${aggregate}(${source.value(m, k.descending)}) FROM ${source.table} ${m} WHERE ${m}.rid = ${alias}.rid AND ${paramIs(m, subject, k.param, b)})`;
   return { expr, descending: k.descending, nullable: true };
 }
 
