@@ -23,9 +23,14 @@ export function addTokens(value: unknown, type: string, to: Target): void {
 function addCodeableConcept(value: unknown, to: Target): void {
   const concept = asRecord(value);
   if (!concept) return;
+  const before = to.entries.tokens.length;
   for (const coding of listProp(concept, 'coding')) addCoding(coding, to);
   const text = stringProp(concept, 'text');
-  if (text) push(to, '', '', text);
+  if (!text) return;
+  // Usually the text repeats a coding's display: that entry already answers `:text` for it, so none is added.
+  const folded = foldString(text);
+  if (to.entries.tokens.slice(before).some((t) => t.text === folded)) return;
+  push(to, '', '', text);
 }
 
 function addCoding(value: unknown, to: Target): void {
