@@ -9,6 +9,8 @@ import { FhirError } from './errors';
  * sent as stored. Symbols are invisible to JSON.stringify, ajv, FHIRPath and Object.keys, so nothing else notices.
  */
 const DECIMALS = Symbol('fhir.decimals');
+/** On every object or array that has a remembered decimal somewhere inside, so writers can skip the slow path. */
+const HAS_DECIMALS = Symbol('fhir.hasDecimals');
 const RAW_JSON = Symbol('fhir.rawJson');
 const MAX_DEPTH = 100;
 
@@ -41,6 +43,14 @@ export function stringifyFhirJson(value: unknown, indent?: number): string {
   return raws.length === 0 ? text : text.replace(PLACEHOLDER, (_m, i: string) => raws[Number(i)]);
 }
 
+/**
+ * Serializes a resource for storage: JSON.stringify itself unless the resource holds remembered decimals (rare),
+ * which only the slower replacer path writes back as written.
+ */
+export function stringifyStored(value: object): string {
+  return (value as Holder)[HAS_DECIMALS] ? stringifyFhirJson(value) : JSON.stringify(value);
+}
+
 /** Marks an object parsed from `json` so serializers send `json` itself. The object must not be mutated after. */
 export function withRawJson<T extends object>(value: T, json: string): T {
   Object.defineProperty(value, RAW_JSON, { value: json, enumerable: false });
@@ -68,7 +78,7 @@ function scan(text: string): boolean {
     } else if (c === 125 || c === 93) depth--;
     else if (c === 45 || (c >= 48 && c <= 57)) {
       const end = numberEnd(text, i);
-      if (!lossy && isLossy(text.slice(i, end))) lossy = true;
+      if (!lossy && mayBeLossy(text, i, end) && isLossy(text.slice(i, end))) lossy = true;
       i = end - 1;
     }
   }
@@ -86,8 +96,22 @@ function skipString(text: string, start: number): number {
 
 function numberEnd(text: string, start: number): number {
   let i = start;
-  while (i < text.length && /[-+0-9.eE]/.test(text[i])) i++;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // digits, '.', '-', '+', 'e', 'E'
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69)) break;
+  }
   return i;
+}
+
+/** Short integers are always exact as doubles; only fractions, exponents, long digit runs and -0 need a look. */
+function mayBeLossy(text: string, start: number, end: number): boolean {
+  if (end - start > 15) return true;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 || c === 101 || c === 69) return true;
+  }
+  return text.startsWith('-0', start);
 }
 
 function isLossy(literal: string): boolean {
@@ -98,6 +122,8 @@ function isLossy(literal: string): boolean {
 /** A plain recursive-descent JSON parser, used only for the rare texts with lossy decimals. Depth is checked first. */
 class PreservingParser {
   private i = 0;
+  /** The objects and arrays being filled, outermost first, so a lossy number can mark its ancestors. */
+  private readonly open: Holder[] = [];
   constructor(private readonly text: string) {}
 
   parse(): unknown {
@@ -128,6 +154,7 @@ class PreservingParser {
     this.i++;
     this.ws();
     if (this.text[this.i] === '}') return this.i++, obj;
+    this.open.push(obj);
     for (;;) {
       this.ws();
       if (this.text[this.i] !== '"') this.fail('Expected a property name');
@@ -137,7 +164,7 @@ class PreservingParser {
       const v = this.value(obj, key);
       if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[key] = v;
-      if (this.next('}')) return obj;
+      if (this.next('}')) return this.open.pop() as Holder;
     }
   }
 
@@ -146,9 +173,10 @@ class PreservingParser {
     this.i++;
     this.ws();
     if (this.text[this.i] === ']') return this.i++, arr;
+    this.open.push(arr as unknown as Holder);
     for (;;) {
       arr.push(this.value(arr as unknown as Holder, String(arr.length)));
-      if (this.next(']')) return arr;
+      if (this.next(']')) return this.open.pop() as unknown as unknown[];
     }
   }
 
@@ -180,6 +208,10 @@ class PreservingParser {
       map[key] = literal;
       // Enumerable, so that `{ ...resource }` copies keep the precision of top-level decimals.
       Object.defineProperty(holder, DECIMALS, { value: map, enumerable: true, writable: true, configurable: true });
+      for (const h of this.open) {
+        if (h[HAS_DECIMALS]) continue;
+        Object.defineProperty(h, HAS_DECIMALS, { value: true, enumerable: true, writable: true, configurable: true });
+      }
     }
     return n;
   }

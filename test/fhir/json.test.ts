@@ -45,3 +45,12 @@ describe('FHIR JSON: decimal precision and stored text', () => {
     assert.equal(roundTrip(text), text);
   });
 });
+
+describe('FHIR JSON: storage serialization', () => {
+  it('writes remembered decimals of a resource nested in a bundle, and plain JSON otherwise', () => {
+    const { stringifyStored } = require('../../src/fhir/json') as typeof import('../../src/fhir/json');
+    const bundle = parseFhirJson('{"entry":[{"resource":{"a":{"v":1.50}}},{"resource":{"a":{"v":2}}}]}') as { entry: Array<{ resource: object }> };
+    assert.equal(stringifyStored({ ...bundle.entry[0].resource, id: 'x' }), '{"a":{"v":1.50},"id":"x"}');
+    assert.equal(stringifyStored(bundle.entry[1].resource), '{"a":{"v":2}}');
+  });
+});

@@ -12,7 +12,7 @@ import { openSchema } from './schema';
 import { compileCount, compileSearch, cursorAfter, type CompiledSql } from './search-sql';
 import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
-import { parseFhirJson, stringifyFhirJson } from '../../fhir/json';
+import { parseFhirJson, stringifyStored } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
 
 export interface SqliteStoreOptions {
@@ -319,7 +319,7 @@ export class SqliteStore implements Store {
     const current = this.currentRow(type, id);
     const version = (current?.version ?? 0) + 1;
     const stored = resource && withMeta(resource, id, version, lastUpdated);
-    const json = stored ? stringifyFhirJson(stored) : null;
+    const json = stored ? stringifyStored(stored) : null;
     let rid = current?.rid;
     if (rid === undefined) {
       rid = Number(this.stmts.insertResource.run(type, id, version, lastUpdated, stored ? 0 : 1).lastInsertRowid);
