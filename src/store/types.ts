@@ -119,7 +119,7 @@ export interface Store {
   /** Versions newest first: of one resource (type+id), one type (type) or the whole store (neither). */
   history(scope: { type?: string; id?: string }, options: HistoryOptions): Promise<Page<StoredVersion>>;
 
-  /** Current, non-deleted resources matching the query, in the query's sort order (default: lastUpdated, id). */
+  /** Current, non-deleted resources matching the query, in the query's sort order (default: insertion order). */
   search(query: SearchQuery): Promise<Page<StoredVersion>>;
 
   /**

@@ -3,8 +3,8 @@ import type { FilterSql, SqlBuilder, Subject } from './search-sql-builder';
 
 /**
  * Compartment membership (https://hl7.org/fhir/R4/compartmentdefinition.html): the resources whose compartment
- * parameters reference the compartment's owner, found from the owner's side through the (target_type, target_id,
- * param) index of idx_reference, plus the owner itself.
+ * parameters reference the compartment's owner, found from the owner's side through idx_reference's
+ * (target_id, target_type, type, param, rid) index, plus the owner itself.
  */
 export function compartmentSql(f: CompartmentFilter, subject: Subject, b: SqlBuilder): FilterSql {
   const x = b.alias('x');
