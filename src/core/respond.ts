@@ -1,4 +1,3 @@
-import type { FhirResource } from 'fhir/r4';
 import { operationOutcome } from '../fhir/errors';
 import type { StoredVersion } from '../store/types';
 import type { Preferences } from './prefer';
@@ -27,9 +26,14 @@ export function writeResponse(
   if (prefer.return === 'OperationOutcome') {
     return { status, headers, body: operationOutcome('information', 'informational', message) };
   }
-  return { status, headers, body: v.resource as FhirResource };
+  return { status, headers, ...storedBody(v) };
 }
 
-export function ok(body: FhirResource, headers: Record<string, string> = {}): FhirResponse {
-  return { status: 200, headers, body };
+/**
+ * A stored version as a response body: its stored JSON is sent as is (no second serialization), and the object is
+ * parsed only if a caller, such as a batch entry, asks for `body`.
+ */
+export function storedBody(v: StoredVersion): Pick<FhirResponse, 'body' | 'bodyJson'> {
+  if (v.json === undefined) return { body: v.resource };
+  return Object.defineProperty({ bodyJson: v.json }, 'body', { enumerable: true, get: () => v.resource });
 }

@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, BundleLink, FhirResource } from 'fhir/r4';
+import type { Bundle, BundleEntry, BundleLink } from 'fhir/r4';
 import type { StoredVersion } from '../store/types';
 
 /** Bundle shapes the server returns: https://hl7.org/fhir/R4/bundle.html */

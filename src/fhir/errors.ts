@@ -118,4 +118,3 @@ export function asFhirError(err: unknown): FhirError {
 
 export const invalid = (diagnostics: string, expression?: string[]): FhirError =>
   new FhirError('invalid', { diagnostics, expression });
-export const notFound = (diagnostics: string): FhirError => new FhirError('not-found', diagnostics);

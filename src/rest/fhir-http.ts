@@ -42,6 +42,13 @@ export function fhirHttpHandler(deps: FhirHttpDeps): (req: IncomingMessage, res:
       .then((response) => {
         send(res, response, { ...security, 'X-Request-Id': requestId }, pretty);
         observe(deps, req.method ?? 'GET', requestId, response, started);
+      })
+      // Writing the answer can fail too (a socket gone, a body that cannot be serialized); an unhandled rejection
+      // would end the process, so it is logged and the connection dropped instead.
+      .catch((err: unknown) => {
+        deps.log.error('response failed', { requestId, error: describe(err) });
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
       });
   };
 }
@@ -104,7 +111,8 @@ function send(res: ServerResponse, r: FhirResponse, base: Record<string, string>
   const headers: Record<string, string | number> = { ...base, ...r.headers };
   const closing = (res.req as IncomingMessage & { tooLarge?: boolean }).tooLarge === true;
   if (closing) headers.Connection = 'close';
-  if (r.body === undefined && r.bodyJson === undefined || r.status === 304) {
+  // bodyJson first: `body` may be a getter that parses the stored JSON, which a plain read never needs.
+  if (r.status === 304 || (r.bodyJson === undefined && r.body === undefined)) {
     res.writeHead(r.status, headers).end();
   } else {
     const text = r.bodyJson !== undefined && !pretty ? r.bodyJson : stringifyFhirJson(r.body, pretty ? 2 : undefined);

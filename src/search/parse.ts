@@ -1,7 +1,7 @@
 import { FhirError, invalid } from '../fhir/errors';
 import type { SearchQuery } from './model';
 import { headCode, MAX_CHAIN_DEPTH, MAX_HAS_DEPTH, MAX_OR_VALUES, parseFilter, tooCostly, typesText } from './parse-filter';
-import { DEFAULT_COUNT, MAX_COUNT, narrowTypes, parseCount, parseInclude, parseSort, parseTotal } from './parse-results';
+import { DEFAULT_COUNT, narrowTypes, parseCount, parseInclude, parseSort, parseTotal } from './parse-results';
 import { shown } from './parse-values';
 import { unsupportedReason } from './support';
 
@@ -13,7 +13,7 @@ import { unsupportedReason } from './support';
  * https://hl7.org/fhir/R4/search.html#errors. Every other problem is a FhirError with a 400 status.
  */
 
-export { DEFAULT_COUNT, MAX_COUNT } from './parse-results';
+export { DEFAULT_COUNT, MAX_COUNT, parseCount } from './parse-results';
 export { splitOr } from './parse-values';
 
 /** Bounds on one query, so that no input costs more than a 400 (`too-costly`; `invalid` for an overlong name). */

@@ -321,6 +321,16 @@ function tempDb(): { dir: string; file: string } {
   return { dir, file: path.join(dir, 'fhir.db') };
 }
 
+/** Kills a child still running, closes the client's sockets and removes the database folder. */
+async function cleanUp(child: ServerChild | undefined, db: { dir: string }): Promise<void> {
+  if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
+    child.proc.kill('SIGKILL');
+    await child.exit;
+  }
+  agent.destroy();
+  fs.rmSync(db.dir, { recursive: true, force: true });
+}
+
 describe('durability: a killed server loses no acknowledged write', function () {
   this.timeout(120_000);
   const CYCLES = 3;
@@ -329,14 +339,7 @@ describe('durability: a killed server loses no acknowledged write', function () 
   let child: ServerChild | undefined;
 
   before(() => (db = tempDb()));
-  after(async () => {
-    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
-      child.proc.kill('SIGKILL');
-      await child.exit;
-    }
-    agent.destroy();
-    fs.rmSync(db.dir, { recursive: true, force: true });
-  });
+  after(async () => cleanUp(child, db));
 
   it(`keeps every acknowledged write and every transaction whole across ${CYCLES} SIGKILLs`, async () => {
     const ledger: Ledger = { acked: [], bundles: [] };
@@ -419,14 +422,7 @@ describe('durability: SIGTERM drains in-flight requests', function () {
   let child: ServerChild | undefined;
 
   before(() => (db = tempDb()));
-  after(async () => {
-    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
-      child.proc.kill('SIGKILL');
-      await child.exit;
-    }
-    agent.destroy();
-    fs.rmSync(db.dir, { recursive: true, force: true });
-  });
+  after(async () => cleanUp(child, db));
 
   it('completes in-flight requests with 2xx, exits 0 and leaves a clean database', async () => {
     child = await startServer(db.file);

@@ -1,7 +1,7 @@
 import { bundleOf, historyEntry, link } from '../../fhir/bundle';
 import { instantRange } from '../../fhir/instants';
 import { FhirError, invalid } from '../../fhir/errors';
-import { DEFAULT_COUNT, MAX_COUNT } from '../../search/parse';
+import { DEFAULT_COUNT, parseCount } from '../../search/parse';
 import type { HistoryOptions } from '../../store/types';
 import { pageUrl } from '../links';
 import type { Route } from '../route';
@@ -38,7 +38,7 @@ function historyOptions(query: Array<[string, string]>): { options: HistoryOptio
   const options: HistoryOptions = { count: DEFAULT_COUNT };
   const applied: Array<[string, string]> = [];
   for (const [name, value] of query) {
-    if (name === '_count') options.count = countOf(value);
+    if (name === '_count') options.count = parseCount(value);
     else if (name === '_since') options.since = instantOf(name, value).low;
     else if (name === '_at') options.at = instantOf(name, value).high;
     else if (name === '_cursor') options.cursor = value;
@@ -46,11 +46,6 @@ function historyOptions(query: Array<[string, string]>): { options: HistoryOptio
     if (name !== '_cursor') applied.push([name, value]);
   }
   return { options, applied };
-}
-
-function countOf(value: string): number {
-  if (!/^\d+$/.test(value)) throw invalid(`_count must be a non-negative integer, got '${value}'`, ['_count']);
-  return Math.min(Number(value), MAX_COUNT);
 }
 
 function instantOf(name: string, value: string) {

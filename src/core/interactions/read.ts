@@ -1,7 +1,7 @@
 import type { FhirResource } from 'fhir/r4';
 import { FhirError } from '../../fhir/errors';
 import { parseProjection, project } from '../elements';
-import { versionHeaders } from '../respond';
+import { storedBody, versionHeaders } from '../respond';
 import type { Route } from '../route';
 import type { Context, FhirRequest, FhirResponse } from '../types';
 import type { StoredVersion } from '../../store/types';
@@ -26,18 +26,12 @@ export async function vread(req: FhirRequest, route: Route, ctx: Context): Promi
 
 function respondWith(req: FhirRequest, v: StoredVersion): FhirResponse {
   const projection = parseProjection(req.query);
-  if (!projection.summary && !projection.elements && v.json !== undefined) {
-    // The stored JSON is the answer: the body is parsed only if a caller (a batch entry) needs the object.
-    return Object.defineProperty({ status: 200, headers: versionHeaders(v), bodyJson: v.json }, 'body', {
-      enumerable: true, get: () => v.resource,
-    }) as FhirResponse;
-  }
+  if (!projection.summary && !projection.elements) return { status: 200, headers: versionHeaders(v), ...storedBody(v) };
   return { status: 200, headers: versionHeaders(v), body: project(v.resource as FhirResource, projection) };
 }
 
 function deletedError(v: StoredVersion): FhirError {
-  const err = new FhirError('deleted', `${v.type}/${v.id} was deleted (version ${v.versionId})`);
-  return err;
+  return new FhirError('deleted', `${v.type}/${v.id} was deleted (version ${v.versionId})`);
 }
 
 /** If-None-Match and If-Modified-Since: https://hl7.org/fhir/R4/http.html#cread */

@@ -235,7 +235,7 @@ export class SqliteStore implements Store {
       const found = this.matchIds(op.ifNoneExist.query, 2);
       if (found.length > 1) throw new FhirError('precondition', 'If-None-Exist matched more than one resource');
       if (found.length === 1) {
-        return { op, placement: { type, id: found[0].id, writes: false }, current: this.currentRow(type, found[0].id), targets: [], outcome: 'existing' };
+        return { op, placement: { type, id: found[0].id, writes: false }, current: found[0], targets: [], outcome: 'existing' };
       }
     }
     const id = op.resource.id && this.isFreeId(type, op.resource.id) ? op.resource.id : randomUUID();
@@ -250,10 +250,7 @@ export class SqliteStore implements Store {
     const id = op.condition ? this.resolveConditionalUpdate(op) : op.id;
     const finalId = id ?? randomUUID();
     const current = id ? this.currentRow(op.type, id) : undefined;
-    const live = current && !current.deleted ? current : undefined;
-    if (op.ifMatch !== undefined && (!live || String(live.version) !== op.ifMatch)) {
-      throw new FhirError('precondition', `Version mismatch: If-Match ${op.ifMatch}, current ${live ? live.version : 'none'}`);
-    }
+    const live = liveVersion(current, op.ifMatch);
     if (op.transform && !live) {
       throw new FhirError(current ? 'deleted' : 'not-found', `${op.type}/${finalId} ${current ? 'is deleted' : 'not found'}`);
     }
@@ -279,14 +276,12 @@ export class SqliteStore implements Store {
       if (found.length > max) {
         throw new FhirError('precondition', `The condition matched more than ${max} resources`);
       }
-      const targets = found.map((r) => this.currentRow(op.type, r.id)!);
+      // Search rows are current, non-deleted versions: they are the targets as they stand.
+      const targets = found;
       return { op, placement: { type: op.type, id: targets[0]?.id, writes: targets.length > 0 }, targets, outcome: targets.length ? 'deleted' : 'noop' };
     }
     const current = this.currentRow(op.type, op.id!);
-    const live = current && !current.deleted ? current : undefined;
-    if (op.ifMatch !== undefined && (!live || String(live.version) !== op.ifMatch)) {
-      throw new FhirError('precondition', `Version mismatch: If-Match ${op.ifMatch}, current ${live ? live.version : 'none'}`);
-    }
+    const live = liveVersion(current, op.ifMatch);
     return { op, placement: { type: op.type, id: op.id, writes: !!live }, current, targets: live ? [live] : [], outcome: live ? 'deleted' : 'noop' };
   }
 
@@ -327,7 +322,9 @@ export class SqliteStore implements Store {
     const seq = Number(this.stmts.insertVersion.run(rid, type, version, lastUpdated, stored ? 0 : 1, json).lastInsertRowid);
     this.stmts.updateResource.run(version, lastUpdated, stored ? 0 : 1, seq, rid);
     this.indexes.replace(rid, type, stored && this.extractor.extract(stored), current === undefined);
-    return { type, id, versionId: String(version), lastUpdated, deleted: !stored, resource: stored };
+    const written: StoredVersion = { type, id, versionId: String(version), lastUpdated, deleted: !stored, resource: stored };
+    if (json !== null) written.json = json;
+    return written;
   }
 }
 
@@ -350,6 +347,15 @@ function prepareStatements(db: Database.Database) {
 function withMeta(resource: FhirResource, id: string, version: number, lastUpdated: string): FhirResource {
   const meta = { ...(resource.meta ?? {}), versionId: String(version), lastUpdated };
   return { ...resource, id, meta } as FhirResource;
+}
+
+/** The current version unless deleted; checks If-Match against it (412 when absent or another version). */
+function liveVersion(current: VersionRow | undefined, ifMatch: string | undefined): VersionRow | undefined {
+  const live = current && !current.deleted ? current : undefined;
+  if (ifMatch !== undefined && (!live || String(live.version) !== ifMatch)) {
+    throw new FhirError('precondition', `Version mismatch: If-Match ${ifMatch}, current ${live ? live.version : 'none'}`);
+  }
+  return live;
 }
 
 /** Tags an error with the op that raised it, so a transaction can say which entry failed. */
