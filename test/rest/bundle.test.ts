@@ -155,6 +155,8 @@ describe('REST: batch and transaction bundles', () => {
 
   it('rejects bundles that are not batch or transaction, duplicate fullUrls, and bad entries', async () => {
     assert.equal((await postBundle({ resourceType: 'Bundle', type: 'collection' })).status, 400);
+    assert.equal((await postBundle({ resourceType: 'Bundle', type: 'transaction', entry: 'x' })).status, 400);
+    assert.equal((await postBundle({ resourceType: 'Bundle', type: 'batch', entry: [null] })).status, 400);
     assert.equal((await postBundle(patient())).status, 400);
     const dup = await postBundle({
       resourceType: 'Bundle', type: 'transaction',

@@ -145,5 +145,7 @@ describe('REST: conditional interactions and the search they use', () => {
     const res = await s.http.post('/fhir/Patient/_search').set('Content-Type', 'application/x-www-form-urlencoded').send('identifier=333');
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.entry.map((e: { resource: { id: string } }) => e.resource.id), [a.id]);
+    const json = await s.http.post('/fhir/Patient/_search').set('Content-Type', FHIR_JSON).send('{"identifier":"333"}');
+    assert.equal(json.status, 415, 'a JSON body is not search parameters');
   });
 });

@@ -41,6 +41,7 @@ describe('REST: $validate', () => {
     assert.equal(stored.status, 200);
     assert.equal((await validate('/fhir/Patient/nobody/$validate', { resourceType: 'Parameters', parameter: [{ name: 'mode', valueCode: 'delete' }] })).status, 404);
     assert.equal((await validate('/fhir/Patient/$validate', params(patient(), 'bogus'))).status, 400);
+    assert.equal((await validate('/fhir/Patient/$validate', { resourceType: 'Parameters', parameter: 'x' })).status, 400);
   });
 
   it('unknown operations are 404', async () => {

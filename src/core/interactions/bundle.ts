@@ -53,6 +53,10 @@ function checkBundle(body: unknown, ctx: Context): Bundle {
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
     throw new FhirError('invalid', { diagnostics: `Bundle.type must be batch or transaction, got '${bundle.type}'`, expression: ['Bundle.type'] });
   }
+  // Only the envelope is checked here: each entry's resource is validated once, by the interaction it goes to.
+  if (bundle.entry !== undefined && (!Array.isArray(bundle.entry) || !bundle.entry.every((e) => e !== null && typeof e === 'object'))) {
+    throw new FhirError('invalid', { diagnostics: 'Bundle.entry must be an array of entries', expression: ['Bundle.entry'] });
+  }
   if ((bundle.entry?.length ?? 0) > ctx.config.maxBundleEntries) {
     throw new FhirError('too-large', `A bundle may hold at most ${ctx.config.maxBundleEntries} entries`);
   }

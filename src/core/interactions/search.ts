@@ -85,8 +85,12 @@ function entryOf(ctx: Context, v: StoredVersion, projection: Projection, mode: '
   return { fullUrl: fullUrlOf(ctx.config.baseUrl, v), resource: project(v.resource as FhirResource, projection), search: { mode } };
 }
 
+/** POST _search takes its parameters form-encoded: https://hl7.org/fhir/R4/http.html#search */
 function formParams(req: FhirRequest): Array<[string, string]> {
   if (req.body === undefined) return [];
+  if (req.bodyKind !== 'form') {
+    throw new FhirError('unsupported-media', 'POST _search takes application/x-www-form-urlencoded parameters');
+  }
   return req.body as Array<[string, string]>;
 }
 

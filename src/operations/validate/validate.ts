@@ -39,6 +39,9 @@ function parseInputs(req: FhirRequest): Inputs {
   const queryMode = req.query.find(([k]) => k === 'mode')?.[1];
   if (body?.resourceType === 'Parameters') {
     const params = (body as Parameters).parameter ?? [];
+    if (!Array.isArray(params) || !params.every((p) => p !== null && typeof p === 'object')) {
+      throw new FhirError('invalid', { diagnostics: 'Parameters.parameter must be an array of parameters', expression: ['Parameters.parameter'] });
+    }
     const resource = params.find((p) => p.name === 'resource')?.resource;
     const mode = params.find((p) => p.name === 'mode')?.valueCode ?? queryMode;
     return { resource, mode: checkMode(mode) };
