@@ -27,7 +27,8 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
   const ctx: Context = {
     store: timedStore(store, metrics),
     config: { baseUrl: config.baseUrl, maxConditionalDeletes: config.maxConditionalDeletes, maxBundleEntries: config.maxBundleEntries },
-    extractor: new IndexExtractor(),
+    // Includes follow the references of the parameters searches use.
+    extractor: new IndexExtractor({ parameters: () => store.searchParameters() }),
   };
   const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT });
   const app = operationalApp(store, metrics);

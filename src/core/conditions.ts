@@ -1,5 +1,6 @@
 import { FhirError } from '../fhir/errors';
 import { parseSearch } from '../search/parse';
+import type { SearchParameters } from '../search/parameters';
 import type { Condition } from '../store/types';
 
 /**
@@ -7,10 +8,10 @@ import type { Condition } from '../store/types';
  * Unknown parameters are an error here even under lenient handling: ignoring one would widen the match and
  * update or delete the wrong resources.
  */
-export function conditionFrom(type: string, params: Array<[string, string]>): Condition {
+export function conditionFrom(type: string, params: Array<[string, string]>, parameters: SearchParameters): Condition {
   const filters = params.filter(([name]) => !name.startsWith('_format') && name !== '_pretty');
   if (filters.length === 0) throw new FhirError('invalid', 'A conditional interaction needs at least one search parameter');
-  const { query } = parseSearch([type], filters, true);
+  const { query } = parseSearch([type], filters, true, { parameters });
   if (query.filters.length === 0) throw new FhirError('invalid', 'A conditional interaction needs at least one search parameter');
   return { query };
 }

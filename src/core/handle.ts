@@ -39,6 +39,10 @@ async function runOperation(req: FhirRequest, route: Route, ctx: Context): Promi
   if (op.resourceTypes !== 'all' && route.type && !op.resourceTypes.includes(route.type)) {
     throw new FhirError('not-found', `Operation '$${code}' is not defined for ${route.type}`);
   }
+  // https://hl7.org/fhir/R4/operations.html#executing: an operation that changes state must be a POST.
+  if (op.definition.affectsState && req.method !== 'POST') {
+    throw new FhirError('method', `$${code} changes the server's state; use POST`);
+  }
   return op.handler(req, route, ctx);
 }
 

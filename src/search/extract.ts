@@ -1,6 +1,6 @@
 import type { FhirResource, SearchParameter } from 'fhir/r4';
-import { searchParameterDefinitions, searchParametersFor } from '../fhir/definitions';
 import { isUnionParam } from './aliases';
+import { SearchParameters } from './parameters';
 import { emptyEntries, type EntryBase, type IndexEntries } from './index-model';
 import type { Target, TypedValue } from './extract-json';
 import { compileForType, ExpressionProblem, rootPosition, type Route } from './extract-expression';
@@ -15,7 +15,7 @@ import { isOfType } from './extract-types';
  *
  * For each resource type a plan is built on first use: every parameter that applies to the type (its own and
  * those of Resource and DomainResource), with the branch of its expression for that type compiled once. Plans
- * live in the extractor, so one extractor per store keeps them for the life of the store.
+ * live in the extractor, so one extractor per store keeps them for the life of its parameter set.
  */
 
 export interface ExtractorOptions {
@@ -26,6 +26,11 @@ export interface ExtractorOptions {
   localBases?: readonly string[];
   /** Told about every parameter skipped, at plan time (cannot compile) or for one resource (evaluation failed). */
   onSkip?: (skip: SkippedParameter) => void;
+  /**
+   * The parameter set to extract, asked on every call so that a store switching sets (custom parameters activated
+   * by $reindex) is followed at once; plans are rebuilt when the answer changes. The official R4 set by default.
+   */
+  parameters?: () => SearchParameters;
 }
 
 export interface SkippedParameter {
@@ -64,12 +69,15 @@ const NOT_EXTRACTED_TYPES: ReadonlySet<string> = new Set(['special']);
 
 export class IndexExtractor {
   private readonly plans = new Map<string, TypePlan>();
-  private definitionsByUrl: Map<string, SearchParameter> | undefined;
   private readonly isLocalBase: (base: string) => boolean;
+  private readonly parameters: () => SearchParameters;
+  /** The set the plans were built from. */
+  private planned: SearchParameters | undefined;
 
   constructor(private readonly options: ExtractorOptions = {}) {
     const bases = options.localBases?.map((b) => b.replace(/\/+$/, ''));
     this.isLocalBase = bases ? (base) => bases.includes(base) : () => true;
+    this.parameters = options.parameters ?? SearchParameters.official;
   }
 
   /** The index entries of a resource. Never throws: a parameter that fails for this resource is left out. */
@@ -94,16 +102,30 @@ export class IndexExtractor {
     return this.planFor(type).described;
   }
 
+  /**
+   * Why `sp` cannot be extracted on `type` (for checking a custom parameter before it is activated), or undefined
+   * when it can.
+   */
+  problemWith(sp: SearchParameter, type: string, within: SearchParameters): string | undefined {
+    const compiled = this.compileParameter(sp, type, within);
+    return typeof compiled === 'string' ? compiled : undefined;
+  }
+
   private planFor(type: string): TypePlan {
+    const parameters = this.parameters();
+    if (parameters !== this.planned) {
+      this.plans.clear();
+      this.planned = parameters;
+    }
     let plan = this.plans.get(type);
-    if (!plan) this.plans.set(type, (plan = this.buildPlan(type)));
+    if (!plan) this.plans.set(type, (plan = this.buildPlan(type, parameters)));
     return plan;
   }
 
-  private buildPlan(type: string): TypePlan {
+  private buildPlan(type: string, parameters: SearchParameters): TypePlan {
     const plan: TypePlan = { root: rootPosition(type), parameters: [], described: [] };
-    for (const sp of searchParametersFor(type).values()) {
-      const compiled = this.compileParameter(sp, type);
+    for (const sp of parameters.definitionsFor(type).values()) {
+      const compiled = this.compileParameter(sp, type, parameters);
       if (typeof compiled === 'string') {
         plan.described.push({ code: sp.code, type: sp.type, route: 'skipped', reason: compiled });
         this.skip(type, sp.code, compiled);
@@ -116,31 +138,27 @@ export class IndexExtractor {
   }
 
   /** The runnable plan of one parameter, or why it is not extracted. */
-  private compileParameter(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {
+  private compileParameter(sp: SearchParameter, type: string, parameters: SearchParameters): { run: ParameterPlan['run']; route: Route } | string {
     if (!sp.expression) return 'no expression (full-text or named-query parameter)';
-    if (isUnionParam(type, sp.code)) return 'the union of two other parameters, whose entries answer it (src/search/aliases.ts)';
+    if (isUnionParam(type, sp.code) && !parameters.isCustom(type, sp.code)) return 'the union of two other parameters, whose entries answer it (src/search/aliases.ts)';
     if (NOT_EXTRACTED_TYPES.has(sp.type)) return `${sp.type} parameters are not indexed`;
     try {
-      return sp.type === 'composite' ? this.compileCompositeParameter(sp, type) : compileSimple(sp, type);
+      return sp.type === 'composite' ? compileCompositeParameter(sp, type, parameters) : compileSimple(sp, type);
     } catch (err) {
       return err instanceof ExpressionProblem ? err.message : `expression does not compile: ${messageOf(err)}`;
     }
   }
 
-  private compileCompositeParameter(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {
-    const plan = compileComposite(sp, type, (url) => this.definition(url));
-    if (typeof plan === 'string') return plan;
-    return { run: (root, to) => runComposite(plan, root, to), route: plan.route };
-  }
-
-  private definition(url: string): SearchParameter | undefined {
-    this.definitionsByUrl ??= new Map(searchParameterDefinitions().map((sp) => [sp.url, sp]));
-    return this.definitionsByUrl.get(url);
-  }
 
   private skip(resourceType: string, code: string, reason: string): void {
     this.options.onSkip?.({ resourceType, code, reason });
   }
+}
+
+function compileCompositeParameter(sp: SearchParameter, type: string, parameters: SearchParameters): { run: ParameterPlan['run']; route: Route } | string {
+  const plan = compileComposite(sp, type, (url) => parameters.definition(url));
+  if (typeof plan === 'string') return plan;
+  return { run: (root, to) => runComposite(plan, root, to), route: plan.route };
 }
 
 function compileSimple(sp: SearchParameter, type: string): { run: ParameterPlan['run']; route: Route } | string {

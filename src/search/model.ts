@@ -97,6 +97,11 @@ export type Filter = ParamFilter | ChainFilter | HasFilter | CompartmentFilter;
 
 export interface SortKey {
   param: string;
+  /**
+   * The parameter's type on the searched types, set by the parser (which checks they agree), so that adapters can
+   * sort by custom parameters without a lookup. When absent, adapters take the official definition's type.
+   */
+  type?: ParamType;
   descending: boolean;
 }
 

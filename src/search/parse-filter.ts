@@ -5,7 +5,8 @@ import {
   parseDate, parseId, parseMissing, parseNumber, parseOfType, parseQuantity, parseReference, parseToken, shown,
   splitOr, splitUnescaped, unescape,
 } from './parse-values';
-import { searchParamSupport, type ComponentSupport, type ParamSupport } from './support';
+import type { SearchParameters } from './parameters';
+import type { ComponentSupport, ParamSupport } from './support';
 
 /**
  * One `name=value` selection parameter as a Filter: the name grammar (modifiers, chains, reverse chains) resolved
@@ -26,6 +27,7 @@ interface Scope {
   /** The parameter name as written, for diagnostics. */
   written: string;
   baseUrl?: string;
+  parameters: SearchParameters;
   chains: number;
   hases: number;
 }
@@ -35,11 +37,17 @@ interface Scope {
  * with is not one the server evaluates on every type (the caller ignores or rejects it). Anything wrong after that
  * point (a modifier, a chain, a value) is a 400.
  */
-export function parseFilter(types: string[], name: string, raw: string, baseUrl?: string): Filter | undefined {
-  const scope: Scope = { types, written: name, baseUrl, chains: 0, hases: 0 };
+export function parseFilter(types: string[], name: string, raw: string, at: FilterContext): Filter | undefined {
+  const scope: Scope = { types, written: name, baseUrl: at.baseUrl, parameters: at.parameters, chains: 0, hases: 0 };
   if (name.startsWith('_has:')) return hasFilter(scope, name.slice('_has:'.length), raw);
-  const support = commonSupport(types, headCode(name));
+  const support = commonSupport(scope, headCode(name));
   return support ? filterWith(scope, name, raw, support) : undefined;
+}
+
+export interface FilterContext {
+  /** This server's base URL, so that absolute references to it match the `Type/id` the index stores. */
+  baseUrl?: string;
+  parameters: SearchParameters;
 }
 
 /** The parameter code a name starts with: `subject` in `subject:Patient.name:exact`. */
@@ -52,7 +60,7 @@ export function headCode(name: string): string {
 function nestedFilter(scope: Scope, name: string, raw: string): Filter {
   if (name.startsWith('_has:')) return hasFilter(scope, name.slice('_has:'.length), raw);
   const code = headCode(name);
-  const supports = scope.types.map((t) => searchParamSupport(t, code));
+  const supports = scope.types.map((t) => scope.parameters.support(t, code));
   if (supports.some((s) => !s)) {
     throw invalid(`'${code}' is not a search parameter of ${typesText(scope.types)}, in '${shown(scope.written)}'`, [scope.written]);
   }
@@ -64,9 +72,10 @@ function nestedFilter(scope: Scope, name: string, raw: string): Filter {
 }
 
 /** The one support of `code` on all `types`, or undefined when some type lacks it or types disagree. */
-function commonSupport(types: string[], code: string): ParamSupport | undefined {
+function commonSupport(scope: Scope, code: string): ParamSupport | undefined {
+  const { types } = scope;
   if (types.length === 0) return undefined;
-  const supports = types.map((t) => searchParamSupport(t, code));
+  const supports = types.map((t) => scope.parameters.support(t, code));
   return supports.every((s) => s) ? merged(supports as ParamSupport[]) : undefined;
 }
 
@@ -110,7 +119,7 @@ function chainFilter(scope: Scope, head: Head, rest: string, raw: string): Chain
     if (!targets.includes(modifier)) throw invalid(`'${code}' cannot refer to '${modifier}', in '${shown(scope.written)}'`, [scope.written]);
     targets = [modifier];
   }
-  const next = rest.startsWith('_has:') ? [...targets] : targets.filter((t) => searchParamSupport(t, headCode(rest)));
+  const next = rest.startsWith('_has:') ? [...targets] : targets.filter((t) => scope.parameters.support(t, headCode(rest)));
   if (next.length === 0) {
     throw invalid(`'${headCode(rest)}' is not a search parameter of any target of '${code}' (${typesText(targets)}), in '${shown(scope.written)}'`, [scope.written]);
   }
@@ -128,7 +137,7 @@ function hasFilter(scope: Scope, spec: string, raw: string): HasFilter {
   if (!m) throw invalid(`_has takes the form _has:Type:param:filter, got '${shown(scope.written)}'`, [scope.written]);
   const [, type, param, rest] = m;
   if (!isResourceType(type)) throw invalid(`'${type}' is not a resource type, in '${shown(scope.written)}'`, [scope.written]);
-  const ref = searchParamSupport(type, param);
+  const ref = scope.parameters.support(type, param);
   if (ref?.type !== 'reference') throw invalid(`'${param}' is not a reference parameter of ${type}, in '${shown(scope.written)}'`, [scope.written]);
   const targets = ref.targets ?? [];
   if (targets.length > 0 && !scope.types.some((t) => targets.includes(t))) {

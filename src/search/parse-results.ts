@@ -3,7 +3,7 @@ import { FhirError, invalid } from '../fhir/errors';
 import type { Include, SearchQuery, SortKey } from './model';
 import { MAX_OR_VALUES, tooCostly, typesText } from './parse-filter';
 import { shown, splitOr } from './parse-values';
-import { searchParamSupport, supportedSearchParams } from './support';
+import type { SearchParameters } from './parameters';
 
 /**
  * The parameters that shape the result rather than select it (https://hl7.org/fhir/R4/search.html#return), and
@@ -25,14 +25,16 @@ export function parseTotal(raw: string): SearchQuery['total'] {
 }
 
 /** `_sort=a,-b`: each key a parameter sortable on every searched type: https://hl7.org/fhir/R4/search.html#sort */
-export function parseSort(raw: string, types: string[]): SortKey[] {
+export function parseSort(raw: string, types: string[], parameters: SearchParameters): SortKey[] {
   const keys = listOf(raw, '_sort');
   return keys.map((key) => {
     const descending = key.startsWith('-');
     const param = descending ? key.slice(1) : key;
-    const sortable = types.length > 0 && types.every((t) => searchParamSupport(t, param)?.sortable);
+    const supports = types.map((t) => parameters.support(t, param));
+    const [first] = supports;
+    const sortable = first !== undefined && supports.every((s) => s?.sortable && s.type === first.type);
     if (!sortable) throw invalid(`Cannot sort by '${shown(param)}' on ${typesText(types)}`, ['_sort']);
-    return { param, descending };
+    return { param, type: first.type, descending };
   });
 }
 
@@ -64,7 +66,7 @@ function listOf(raw: string, name: string): string[] {
  * `_revinclude=Source:*` is expanded here into Source's reference parameters, so that the reverse lookup (a search
  * by one parameter) never meets a wildcard. https://hl7.org/fhir/R4/search.html#include
  */
-export function parseInclude(name: string, raw: string, types: string[]): { reverse: boolean; includes: Include[] } {
+export function parseInclude(name: string, raw: string, types: string[], parameters: SearchParameters): { reverse: boolean; includes: Include[] } {
   const [base, modifier, extra] = name.split(':');
   const reverse = base === '_revinclude';
   if (extra !== undefined || (modifier !== undefined && modifier !== 'iterate' && modifier !== 'recurse')) {
@@ -75,11 +77,11 @@ export function parseInclude(name: string, raw: string, types: string[]): { reve
     if (reverse) throw new FhirError('not-supported', { diagnostics: '_revinclude=* is not supported; name Type:param or Type:*', expression: [name] });
     return { reverse, includes: types.map((sourceType) => ({ sourceType, param: '*', iterate })) };
   }
-  const include = includeOf(name, raw, { types, reverse, iterate });
-  return { reverse, includes: reverse && include.param === '*' ? expandWildcard(include) : [include] };
+  const include = includeOf(name, raw, { types, reverse, iterate, parameters });
+  return { reverse, includes: reverse && include.param === '*' ? expandWildcard(include, parameters) : [include] };
 }
 
-function includeOf(name: string, raw: string, at: { types: string[]; reverse: boolean; iterate: boolean }): Include {
+function includeOf(name: string, raw: string, at: { types: string[]; reverse: boolean; iterate: boolean; parameters: SearchParameters }): Include {
   const parts = raw.split(':');
   if (parts.length < 2 || parts.length > 3) {
     throw invalid(`'${shown(raw)}' is not a valid ${name} value (expected Type:param, Type:param:TargetType or *)`, [name]);
@@ -89,7 +91,7 @@ function includeOf(name: string, raw: string, at: { types: string[]; reverse: bo
   if (!at.reverse && !at.iterate && !at.types.includes(sourceType)) {
     throw invalid(`${name}=${shown(raw)} starts from ${sourceType}, which is not searched here (use :iterate)`, [name]);
   }
-  const targets = param === '*' ? undefined : referenceTargets(name, sourceType, param);
+  const targets = param === '*' ? undefined : referenceTargets(name, sourceType, param, at.parameters);
   if (targetType !== undefined) checkTarget(name, targetType, targets);
   const include: Include = { sourceType, param, iterate: at.iterate };
   if (targetType !== undefined) include.targetType = targetType;
@@ -97,15 +99,15 @@ function includeOf(name: string, raw: string, at: { types: string[]; reverse: bo
 }
 
 /** Every reference parameter of the source type that can point at the target type (any, when none is named). */
-function expandWildcard(include: Include): Include[] {
-  return supportedSearchParams(include.sourceType)
+function expandWildcard(include: Include, parameters: SearchParameters): Include[] {
+  return parameters.supported(include.sourceType)
     .filter(({ support }) => support.type === 'reference')
     .filter(({ support }) => !include.targetType || !support.targets?.length || support.targets.includes(include.targetType))
     .map(({ code }) => ({ ...include, param: code }));
 }
 
-function referenceTargets(name: string, sourceType: string, param: string): readonly string[] {
-  const support = searchParamSupport(sourceType, param);
+function referenceTargets(name: string, sourceType: string, param: string, parameters: SearchParameters): readonly string[] {
+  const support = parameters.support(sourceType, param);
   if (support?.type !== 'reference') throw invalid(`'${shown(param)}' is not a reference parameter of ${sourceType}, in ${name}`, [name]);
   return support.targets ?? [];
 }

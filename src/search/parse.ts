@@ -3,7 +3,7 @@ import type { SearchQuery } from './model';
 import { headCode, MAX_CHAIN_DEPTH, MAX_HAS_DEPTH, MAX_OR_VALUES, parseFilter, tooCostly, typesText } from './parse-filter';
 import { DEFAULT_COUNT, narrowTypes, parseCount, parseInclude, parseSort, parseTotal } from './parse-results';
 import { shown } from './parse-values';
-import { unsupportedReason } from './support';
+import { SearchParameters } from './parameters';
 
 /**
  * Query string → SearchQuery: the whole R4 search grammar (https://hl7.org/fhir/R4/search.html), checked against
@@ -43,6 +43,14 @@ export interface ParsedSearch {
 export interface ParseOptions {
   /** This server's base URL, so that absolute references to it match the `Type/id` the index stores. */
   baseUrl?: string;
+  /** The parameters in force (the store's, with any custom ones); the official R4 set when omitted. */
+  parameters?: SearchParameters;
+}
+
+interface Handling {
+  strict: boolean;
+  baseUrl?: string;
+  parameters: SearchParameters;
 }
 
 /**
@@ -57,7 +65,8 @@ export function parseSearch(types: string[], params: Array<[string, string]>, st
     ignored: [],
     applied: [],
   };
-  for (const [name, raw] of params) applyParam(parsed, name, raw, { strict, baseUrl: options.baseUrl });
+  const how: Handling = { strict, baseUrl: options.baseUrl, parameters: options.parameters ?? SearchParameters.official() };
+  for (const [name, raw] of params) applyParam(parsed, name, raw, how);
   return parsed;
 }
 
@@ -73,44 +82,44 @@ function isTypeParam(name: string): boolean {
   return name === '_type' || name.startsWith('_type:');
 }
 
-function applyParam(parsed: ParsedSearch, name: string, raw: string, how: { strict: boolean; baseUrl?: string }): void {
+function applyParam(parsed: ParsedSearch, name: string, raw: string, how: Handling): void {
   const { query } = parsed;
   if (name === '_cursor') query.cursor = raw;
-  if (isTypeParam(name) || PASSED_THROUGH.has(name) || applyResultParam(query, name, raw)) {
+  if (isTypeParam(name) || PASSED_THROUGH.has(name) || applyResultParam(query, name, raw, how.parameters)) {
     if (!NOT_IN_LINKS.has(name)) parsed.applied.push([name, raw]);
     return;
   }
-  const filter = parseFilter(query.types, name, raw, how.baseUrl);
+  const filter = parseFilter(query.types, name, raw, how);
   if (filter) {
     query.filters.push(filter);
     parsed.applied.push([name, raw]);
   } else if (how.strict) {
-    throw unknownParam(query.types, name);
+    throw unknownParam(query.types, name, how.parameters);
   } else {
     parsed.ignored.push(name);
   }
 }
 
 /** Sets what a result parameter asks for; false when `name` is not one. */
-function applyResultParam(query: SearchQuery, name: string, raw: string): boolean {
+function applyResultParam(query: SearchQuery, name: string, raw: string, parameters: SearchParameters): boolean {
   if (name === '_count') query.count = parseCount(raw);
   else if (name === '_total') query.total = parseTotal(raw);
-  else if (name === '_sort') query.sort = parseSort(raw, query.types);
-  else if (/^_(rev)?include(:|$)/.test(name)) addIncludes(query, name, raw);
+  else if (name === '_sort') query.sort = parseSort(raw, query.types, parameters);
+  else if (/^_(rev)?include(:|$)/.test(name)) addIncludes(query, name, raw, parameters);
   else return false;
   return true;
 }
 
-function addIncludes(query: SearchQuery, name: string, raw: string): void {
-  const { reverse, includes } = parseInclude(name, raw, query.types);
+function addIncludes(query: SearchQuery, name: string, raw: string, parameters: SearchParameters): void {
+  const { reverse, includes } = parseInclude(name, raw, query.types, parameters);
   if (reverse) query.revincludes = [...(query.revincludes ?? []), ...includes];
   else query.includes = [...(query.includes ?? []), ...includes];
 }
 
 /** Strict handling: a parameter the spec defines but we do not evaluate is `not-supported`; any other is `invalid`. */
-function unknownParam(types: string[], name: string): FhirError {
+function unknownParam(types: string[], name: string, parameters: SearchParameters): FhirError {
   const code = headCode(name);
-  const reason = types.map((t) => unsupportedReason(t, code)).find((r) => r !== undefined);
+  const reason = types.map((t) => parameters.unsupportedReason(t, code)).find((r) => r !== undefined);
   if (reason) return new FhirError('not-supported', { diagnostics: `Search parameter '${code}': ${reason}`, expression: [name] });
   return invalid(`Unknown or unsupported search parameter '${shown(name)}' for ${typesText(types)}`, [name]);
 }

@@ -1,12 +1,11 @@
 import type { SearchParameter } from 'fhir/r4';
-import { resourceStructureDefinitions, resourceTypes, searchParameterDefinitions, searchParametersFor } from '../fhir/definitions';
+import { resourceStructureDefinitions } from '../fhir/definitions';
 import type { ParamType } from './model';
 
 /**
- * Which search parameters this server evaluates, and how: one table, per resource type and parameter code, read by
- * the parser (types, modifiers, sortability, reference targets, composite components) and by the
- * CapabilityStatement (documentation), so /metadata never lists a parameter that does not work.
- * Every official R4 SearchParameter of a type is here except those with no index (UNSUPPORTED).
+ * How the server evaluates one search parameter: its type, the modifiers it accepts, sortability, reference targets,
+ * composite components and the CapabilityStatement documentation. Read by the parser and by /metadata through the
+ * parameter set (src/search/parameters.ts), so /metadata never lists a parameter that does not work.
  * https://hl7.org/fhir/R4/search.html#ptypes
  */
 export interface ParamSupport {
@@ -29,7 +28,7 @@ export interface ComponentSupport {
 }
 
 /** Parameters of the spec that have no index here (full text, named queries, geo-distance). */
-const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
+export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['_text', 'full-text search of the narrative is not supported'],
   ['_content', 'full-text search of the resource content is not supported'],
   ['_query', 'named queries are not supported'],
@@ -56,7 +55,7 @@ const TOKEN_NOT_YET: readonly string[] = Object.freeze(['above', 'below', 'in', 
 const SORTABLE = new Set<ParamType>(['string', 'token', 'date', 'number', 'quantity', 'uri', 'reference']);
 
 /** `_has` and `_list` apply to every type but are not SearchParameter resources: https://hl7.org/fhir/R4/search.html#all */
-const SPECIAL: ReadonlyMap<string, ParamSupport> = new Map([
+export const SPECIAL: ReadonlyMap<string, ParamSupport> = new Map([
   ['_has', special('Reverse chaining: _has:Type:param:filter selects resources that a Type resource refers to through param, where filter matches')],
   ['_list', special('Resources in the List with this id (functional lists such as $current-problems are not supported)')],
 ]);
@@ -66,31 +65,11 @@ function special(documentation: string): ParamSupport {
   return Object.freeze({ type: 'special', modifiers: none, notSupportedModifiers: none, sortable: false, documentation });
 }
 
-/** Built once from the immutable R4 definitions. */
-function lazy<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= make());
-}
-
-const definitionsByUrl = lazy(() => new Map(searchParameterDefinitions().map((sp) => [sp.url, sp])));
-
-const table = lazy(() => {
-  const byType = new Map<string, ReadonlyMap<string, ParamSupport>>();
-  for (const type of resourceTypes()) byType.set(type, supportForType(type));
-  return byType;
-});
-
-function supportForType(type: string): Map<string, ParamSupport> {
-  const out = new Map<string, ParamSupport>();
-  for (const [code, sp] of searchParametersFor(type)) {
-    if (!UNSUPPORTED.has(code)) out.set(code, supportFor(type, sp));
-  }
-  for (const [code, support] of SPECIAL) out.set(code, support);
-  return out;
-}
-
-/** Frozen: the entries are shared by every caller for the life of the process. */
-function supportFor(type: string, sp: SearchParameter): ParamSupport {
+/**
+ * How `sp` is evaluated on `type`. `definition` resolves composite component URLs. Frozen: entries are shared by
+ * every caller for the life of the parameter set that made them.
+ */
+export function supportFor(type: string, sp: SearchParameter, definition: (url: string) => SearchParameter | undefined): ParamSupport {
   const paramType = sp.type as ParamType;
   const modifiers = [...MODIFIERS[paramType]];
   if (paramType === 'token' && sp.code !== '_id' && isIdentifierParam(type, sp)) modifiers.push('of-type');
@@ -102,7 +81,7 @@ function supportFor(type: string, sp: SearchParameter): ParamSupport {
     documentation: '',
   };
   if (paramType === 'reference') support.targets = Object.freeze([...(sp.target ?? [])]);
-  if (paramType === 'composite') support.components = Object.freeze(componentsOf(sp));
+  if (paramType === 'composite') support.components = Object.freeze(componentsOf(sp, definition));
   support.documentation = documentation(type, sp, support);
   return Object.freeze(support);
 }
@@ -110,9 +89,9 @@ function supportFor(type: string, sp: SearchParameter): ParamSupport {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Components by their own definitions; the R4 bundle resolves every component URL (checked in tests). */
-function componentsOf(sp: SearchParameter): ComponentSupport[] {
+function componentsOf(sp: SearchParameter, definition: (url: string) => SearchParameter | undefined): ComponentSupport[] {
   return (sp.component ?? []).map((c) => {
-    const def = definitionsByUrl().get(c.definition);
+    const def = definition(c.definition);
     if (!def) return Object.freeze({ type: 'special' });
     const type = def.type as ParamType;
     return Object.freeze(type === 'reference' ? { type, targets: Object.freeze([...(def.target ?? [])]) } : { type });
@@ -160,20 +139,5 @@ function describe(type: string, sp: SearchParameter): string {
   const line = text.split(/\r?\n/).find((l) => l.startsWith(`* [${type}](`));
   const own = line ? line.slice(line.indexOf('): ') + 3) : text;
   return /[.!?]$/.test(own.trim()) ? own.trim() : `${own.trim()}.`;
-}
-
-/** How the server evaluates `code` on `type`, or undefined when it does not (unknown or UNSUPPORTED). */
-export function searchParamSupport(type: string, code: string): ParamSupport | undefined {
-  return table().get(type)?.get(code);
-}
-
-/** Why a parameter the spec defines for `type` is not evaluated here; undefined for supported or unknown ones. */
-export function unsupportedReason(type: string, code: string): string | undefined {
-  return UNSUPPORTED.has(code) && searchParametersFor(type).has(code) ? UNSUPPORTED.get(code) : undefined;
-}
-
-/** Every supported parameter of a type, for the CapabilityStatement. */
-export function supportedSearchParams(type: string): Array<{ code: string; support: ParamSupport }> {
-  return [...(table().get(type) ?? new Map<string, ParamSupport>())].map(([code, support]) => ({ code, support }));
 }
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { IndexExtractor } from '../search/extract';
 import type { Config } from '../config';
 import { SqliteStore } from './sqlite/sqlite-store';
 import type { Store } from './types';
@@ -11,7 +10,7 @@ export async function openStore(config: Pick<Config, 'storeUrl' | 'sqliteSynchro
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-    return new SqliteStore({ filename, extractor: new IndexExtractor(), synchronous: config.sqliteSynchronous });
+    return new SqliteStore({ filename, synchronous: config.sqliteSynchronous });
   }
   throw new Error(`STORE_URL '${url.replace(/\/\/[^@]*@/, '//***@')}' is not supported yet; use sqlite:<path>`);
 }

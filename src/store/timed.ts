@@ -18,6 +18,8 @@ export function timedStore(store: Store, metrics: Metrics): Store {
     history: time('history', store.history.bind(store)),
     search: time('search', store.search.bind(store)),
     readMany: time('readMany', store.readMany.bind(store)),
+    searchParameters: store.searchParameters.bind(store),
+    reindex: time('reindex', store.reindex.bind(store)),
     ready: store.ready.bind(store),
     close: store.close.bind(store),
   };

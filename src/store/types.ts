@@ -1,5 +1,6 @@
 import type { FhirResource } from 'fhir/r4';
 import type { SearchQuery } from '../search/model';
+import type { SearchParameters } from '../search/parameters';
 
 /**
  * The store port: the only way the core reaches data. Adapters (sqlite/, mongo/) implement it and must pass the
@@ -103,6 +104,16 @@ export interface Page<T> {
   total?: number;
 }
 
+export interface ReindexPlan {
+  parameters: SearchParameters;
+  types?: readonly string[];
+}
+
+export interface ReindexOptions {
+  /** Resources per batch (one short transaction each). */
+  batchSize?: number;
+}
+
 export interface Store {
   /**
    * Apply all ops atomically, in order: either every op applies or none does (the failing op's FhirError is thrown
@@ -127,6 +138,20 @@ export interface Store {
    * duplicates are answered once, and the order is unspecified.
    */
   readMany(refs: Array<{ type: string; id: string }>): Promise<StoredVersion[]>;
+
+  /**
+   * The search parameters the store's index answers: the official R4 set plus the custom ones a reindex activated
+   * (kept across restarts). Queries are parsed against it.
+   */
+  searchParameters(): SearchParameters;
+
+  /**
+   * Re-indexing, one at a time: `plan` gets the parameters in force and names the new set and the types to rebuild
+   * (every type when omitted). The new set is what every write indexes with from then on; the entries of the
+   * current resources of those types are rebuilt in short batches while other requests go on; then it becomes the
+   * set searches use, kept for the next start. Resolves with the number of resources re-indexed.
+   */
+  reindex(plan: (current: SearchParameters) => ReindexPlan, options?: ReindexOptions): Promise<{ resources: number }>;
 
   /** True when the store can serve requests. */
   ready(): Promise<boolean>;

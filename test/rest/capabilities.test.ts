@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { INTERACTIONS } from '../../src/core/interactions/table';
 import { OPERATIONS } from '../../src/operations/registry';
-import { supportedSearchParams } from '../../src/search/support';
+import { supportedSearchParams } from '../../src/search/parameters';
 import { testServer, type TestServer } from '../support/app';
 
 // https://hl7.org/fhir/R4/http.html#capabilities; the statement must list exactly what works.

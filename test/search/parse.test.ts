@@ -3,7 +3,8 @@ import { resourceTypes, searchParametersFor } from '../../src/fhir/definitions';
 import { FhirError } from '../../src/fhir/errors';
 import type { ChainFilter, Filter, FilterValue, HasFilter, ParamFilter } from '../../src/search/model';
 import { DEFAULT_COUNT, MAX_COUNT, parseSearch, SEARCH_LIMITS, splitOr, type ParsedSearch } from '../../src/search/parse';
-import { searchParamSupport, supportedSearchParams, type ParamSupport } from '../../src/search/support';
+import { searchParamSupport, supportedSearchParams } from '../../src/search/parameters';
+import type { ParamSupport } from '../../src/search/support';
 
 // The R4 search grammar: https://hl7.org/fhir/R4/search.html
 
@@ -425,11 +426,12 @@ describe('search: parse', () => {
     it('reads a sort list with - for descending, on any sortable parameter', () => {
       const { query } = parse([['_sort', '-birthdate,name,_id,identifier,general-practitioner,_lastUpdated']]);
       assert.deepEqual(query.sort, [
-        { param: 'birthdate', descending: true }, { param: 'name', descending: false }, { param: '_id', descending: false },
-        { param: 'identifier', descending: false }, { param: 'general-practitioner', descending: false }, { param: '_lastUpdated', descending: false },
+        { param: 'birthdate', type: 'date', descending: true }, { param: 'name', type: 'string', descending: false },
+        { param: '_id', type: 'token', descending: false }, { param: 'identifier', type: 'token', descending: false },
+        { param: 'general-practitioner', type: 'reference', descending: false }, { param: '_lastUpdated', type: 'date', descending: false },
       ]);
       assert.deepEqual(parse([['_sort', 'probability,-_profile']], ['RiskAssessment']).query.sort.length, 2);
-      assert.deepEqual(parse([['_sort', 'value-quantity']], ['Observation']).query.sort, [{ param: 'value-quantity', descending: false }]);
+      assert.deepEqual(parse([['_sort', 'value-quantity']], ['Observation']).query.sort, [{ param: 'value-quantity', type: 'quantity', descending: false }]);
     });
 
     it('answers unsortable or unknown sort keys with 400', () => {

@@ -70,7 +70,7 @@ describe('SQLite store: query plans use indexes for every step', () => {
   let store: SqliteStore;
 
   before(async () => {
-    store = new SqliteStore({ filename: ':memory:', extractor: new IndexExtractor() });
+    store = new SqliteStore({ filename: ':memory:' });
     await store.commit(population().map((resource) => ({
       kind: 'update' as const, type: resource.resourceType, id: resource.id!, resource,
     })));

@@ -25,7 +25,7 @@ let store: SqliteStore;
 let clock = NOW;
 
 function openStore(filename = ':memory:'): SqliteStore {
-  return new SqliteStore({ filename, extractor: new IndexExtractor(), now: () => clock });
+  return new SqliteStore({ filename, now: () => clock });
 }
 
 // Filter builders: the SearchQuery model by hand (src/search/model.ts).

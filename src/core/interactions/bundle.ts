@@ -110,7 +110,7 @@ async function runTransaction(entries: EntryRequest[], ctx: Context, handle: Han
   checkUniqueFullUrls(entries);
   const writes = entries.filter(isWrite).map((e) => planEntry(e, ctx));
   const condRefs = [...new Set(writes.flatMap((w) => [...conditionalReferences(w.plan.op.kind === 'delete' ? undefined : opResource(w.plan.op))]))];
-  const ops: WriteOp[] = [...writes.map((w) => w.plan.op), ...condRefs.map(resolveOp)];
+  const ops: WriteOp[] = [...writes.map((w) => w.plan.op), ...condRefs.map((r) => resolveOp(r, ctx))];
   const finalize = (placements: Placement[]): void => rewriteAll(writes, condRefs, placements);
   let results;
   try {
@@ -149,9 +149,9 @@ function opResource(op: WriteOp): FhirResource | undefined {
   return op.kind === 'create' || op.kind === 'update' ? op.resource : undefined;
 }
 
-function resolveOp(reference: string): WriteOp {
+function resolveOp(reference: string, ctx: Context): WriteOp {
   const type = reference.slice(0, reference.indexOf('?'));
-  return { kind: 'resolve', type, condition: conditionFrom(type, queryPairs(reference)) };
+  return { kind: 'resolve', type, condition: conditionFrom(type, queryPairs(reference), ctx.store.searchParameters()) };
 }
 
 function rewriteAll(writes: PlannedEntry[], condRefs: string[], placements: Placement[]): void {

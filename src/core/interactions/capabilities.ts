@@ -1,7 +1,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { resourceTypes } from '../../fhir/definitions';
 import { OPERATIONS } from '../../operations/registry';
-import { supportedSearchParams } from '../../search/support';
+import type { SearchParameters } from '../../search/parameters';
 import type { Route } from '../route';
 import type { Context, FhirRequest, FhirResponse } from '../types';
 import { INTERACTIONS } from './table';
@@ -11,16 +11,18 @@ import { INTERACTIONS } from './table';
  * table, so it lists exactly what works: https://hl7.org/fhir/R4/capabilitystatement.html
  */
 export async function capabilities(_req: FhirRequest, _route: Route, ctx: Context): Promise<FhirResponse> {
-  let cs = built.get(ctx.config);
-  if (!cs) built.set(ctx.config, (cs = capabilityStatement(ctx)));
-  return { status: 200, headers: {}, body: cs };
+  const parameters = ctx.store.searchParameters();
+  let cached = built.get(ctx.config);
+  if (cached?.parameters !== parameters) built.set(ctx.config, (cached = { parameters, statement: capabilityStatement(ctx) }));
+  return { status: 200, headers: {}, body: cached.statement };
 }
 
 /**
- * One statement per app config, built on first request: it is a pure function of the registries (half a second
- * of work for 147 types). Keyed weakly by the config object, so apps never share or leak one another's.
+ * One statement per app config and parameter set, built on first request: it is a pure function of the registries
+ * (half a second of work for 147 types), rebuilt when a reindex activates custom search parameters. Keyed weakly by
+ * the config object, so apps never share or leak one another's.
  */
-const built = new WeakMap<Context['config'], CapabilityStatement>();
+const built = new WeakMap<Context['config'], { parameters: SearchParameters; statement: CapabilityStatement }>();
 
 export function capabilityStatement(ctx: Context): CapabilityStatement {
   return {
@@ -37,7 +39,7 @@ export function capabilityStatement(ctx: Context): CapabilityStatement {
     patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [{
       mode: 'server',
-      resource: resourceTypes().map(resourceCapability),
+      resource: resourceTypes().map((type) => resourceCapability(type, ctx.store.searchParameters())),
       interaction: systemInteractions(),
       operation: OPERATIONS.filter((o) => o.definition.system).map((o) => ({ name: o.definition.code, definition: o.definition.url! })),
     }],
@@ -46,7 +48,7 @@ export function capabilityStatement(ctx: Context): CapabilityStatement {
 
 const TYPE_CODES = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
 
-function resourceCapability(type: string): CapabilityStatementRestResource {
+function resourceCapability(type: string, parameters: SearchParameters): CapabilityStatementRestResource {
   const codes = new Set(INTERACTIONS.map((i) => i.code));
   const has = (level: 'type' | 'instance', method: string) => INTERACTIONS.some((i) => i.level === level && i.method === method && !i.target);
   return {
@@ -59,23 +61,23 @@ function resourceCapability(type: string): CapabilityStatementRestResource {
     conditionalRead: 'full-support',
     conditionalUpdate: has('type', 'PUT'),
     conditionalDelete: has('type', 'DELETE') ? 'multiple' : 'not-supported',
-    searchParam: supportedSearchParams(type).map(({ code, support }) => ({ name: code, type: support.type as 'token', documentation: support.documentation })),
-    searchInclude: ['*', ...referenceParams(type).map((p) => `${type}:${p}`)],
-    searchRevInclude: revIncludesOf(type),
+    searchParam: parameters.supported(type).map(({ code, support }) => ({ name: code, type: support.type as 'token', documentation: support.documentation })),
+    searchInclude: ['*', ...referenceParams(type, parameters).map((p) => `${type}:${p}`)],
+    searchRevInclude: revIncludesOf(type, parameters),
     operation: OPERATIONS.filter((o) => (o.definition.type || o.definition.instance) && (o.resourceTypes === 'all' || o.resourceTypes.includes(type)))
       .map((o) => ({ name: o.definition.code, definition: o.definition.url! })),
   };
 }
 
-function referenceParams(type: string): string[] {
-  return supportedSearchParams(type).filter(({ support }) => support.type === 'reference').map(({ code }) => code);
+function referenceParams(type: string, parameters: SearchParameters): string[] {
+  return parameters.supported(type).filter(({ support }) => support.type === 'reference').map(({ code }) => code);
 }
 
 /** `Source:param` for every reference parameter of any type that may point at `type`. */
-function revIncludesOf(type: string): string[] {
+function revIncludesOf(type: string, parameters: SearchParameters): string[] {
   const out: string[] = [];
   for (const source of resourceTypes()) {
-    for (const { code, support } of supportedSearchParams(source)) {
+    for (const { code, support } of parameters.supported(source)) {
       if (support.type === 'reference' && support.targets?.includes(type)) out.push(`${source}:${code}`);
     }
   }

@@ -59,7 +59,7 @@ interface Scope {
 async function searchIn(req: FhirRequest, route: Route, ctx: Context, scope: Scope): Promise<FhirResponse> {
   const params = route.target === '_search' ? [...req.query, ...formParams(req)] : req.query;
   const strict = parsePrefer(req.headers.prefer).handling === 'strict';
-  const { query, ignored, applied } = parseSearch(scope.types, params, strict, { baseUrl: ctx.config.baseUrl });
+  const { query, ignored, applied } = parseSearch(scope.types, params, strict, { baseUrl: ctx.config.baseUrl, parameters: ctx.store.searchParameters() });
   query.filters.push(...scope.filters);
   const projection = parseProjection(params);
   if (projection.summary === 'count') query.total = 'accurate';

@@ -32,7 +32,7 @@ export function planCreate(req: FhirRequest, route: Route, ctx: Context): WriteP
   const op: WriteOp = {
     kind: 'create',
     resource: withoutId as FhirResource,
-    ifNoneExist: ifNoneExist ? conditionFrom(route.type!, queryPairs(ifNoneExist)) : undefined,
+    ifNoneExist: ifNoneExist ? conditionFrom(route.type!, queryPairs(ifNoneExist), ctx.store.searchParameters()) : undefined,
   };
   const prefer = parsePrefer(req.headers.prefer);
   return {
@@ -52,7 +52,7 @@ export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WriteP
     if (resource.id === undefined) throw new FhirError('invalid', { diagnostics: 'The resource has no id; PUT requires one matching the URL', expression: [`${route.type}.id`] });
     if (resource.id !== route.id) throw new FhirError('invalid', { diagnostics: `The resource id '${resource.id}' does not match the URL id '${route.id}'`, expression: [`${route.type}.id`] });
   }
-  const op: WriteOp = { kind: 'update', ...target(req, route), resource };
+  const op: WriteOp = { kind: 'update', ...target(req, route, ctx), resource };
   const prefer = parsePrefer(req.headers.prefer);
   return {
     op,
@@ -61,18 +61,18 @@ export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WriteP
 }
 
 /** The resource an instance-level or conditional (type-level with search parameters) write targets. */
-function target(req: FhirRequest, route: Route) {
+function target(req: FhirRequest, route: Route, ctx: Context) {
   return {
     type: route.type!,
     id: route.id,
-    condition: route.id === undefined ? conditionFrom(route.type!, req.query) : undefined,
+    condition: route.id === undefined ? conditionFrom(route.type!, req.query, ctx.store.searchParameters()) : undefined,
     ifMatch: versionFromETag(req.headers['if-match']),
   };
 }
 
 /** DELETE [base]/[type]/[id] and conditional DELETE [base]/[type]?params: https://hl7.org/fhir/R4/http.html#delete */
 export function planDelete(req: FhirRequest, route: Route, ctx: Context): WritePlan {
-  const op: WriteOp = { kind: 'delete', ...target(req, route), maxMatches: ctx.config.maxConditionalDeletes };
+  const op: WriteOp = { kind: 'delete', ...target(req, route, ctx), maxMatches: ctx.config.maxConditionalDeletes };
   return { op, respond: (r) => deleteResponse(r) };
 }
 
@@ -90,7 +90,7 @@ function deleteResponse(r: OpResult): FhirResponse {
 /** PATCH [base]/[type]/[id] (and conditional) with JSON Patch or FHIRPath Patch: https://hl7.org/fhir/R4/http.html#patch */
 export function planPatch(req: FhirRequest, route: Route, ctx: Context): WritePlan {
   const transform = patchTransform(req, route.type!);
-  const op: WriteOp = { kind: 'update', ...target(req, route), transform };
+  const op: WriteOp = { kind: 'update', ...target(req, route, ctx), transform };
   const prefer = parsePrefer(req.headers.prefer);
   return {
     op,

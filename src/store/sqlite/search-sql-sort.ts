@@ -1,6 +1,6 @@
 import { invalid } from '../../fhir/errors';
 import type { ParamType, SortKey } from '../../search/model';
-import { searchParamSupport } from '../../search/support';
+import { searchParamSupport } from '../../search/parameters';
 import { paramIs, type SqlBuilder, type Subject } from './search-sql-builder';
 
 /**
@@ -43,7 +43,7 @@ function orderKey(k: SortKey, subject: Subject, b: SqlBuilder): OrderKey {
   const { alias } = subject;
   if (k.param === '_id') return { expr: `${alias}.id`, descending: k.descending, nullable: false };
   if (k.param === '_lastUpdated') return { expr: `${alias}.last_updated`, descending: k.descending, nullable: false };
-  const source = SOURCES[paramType(subject.types, k.param)!];
+  const source = SOURCES[(k.type ?? paramType(subject.types, k.param))!];
   if (!source) throw invalid(`Cannot sort by '${k.param}'`, ['_sort']);
   const m = b.alias('m');
   const aggregate = k.descending ? 'max' : 'min';

@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { FhirResource } from 'fhir/r4';
 import { FhirError } from '../../fhir/errors';
 import { monotonicInstant } from '../../fhir/instants';
-import type { IndexExtractor } from '../../search/extract';
+import { IndexExtractor } from '../../search/extract';
+import { SearchParameters, type CustomParameter } from '../../search/parameters';
 import type { SearchQuery } from '../../search/model';
 import type {
-  CommitOptions, HistoryOptions, OpResult, Page, Placement, Store, StoredVersion, WriteOp,
+  CommitOptions, HistoryOptions, OpResult, Page, Placement, ReindexOptions, ReindexPlan, Store, StoredVersion, WriteOp,
 } from '../types';
 import { openSchema } from './schema';
 import { compileCount, compileSearch, cursorAfter, type CompiledSql } from './search-sql';
@@ -14,15 +15,19 @@ import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyStored } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
+import { rebuildEntries } from './reindex';
+import { SqliteSettings } from './settings';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
   filename: string;
-  extractor: IndexExtractor;
   synchronous?: 'NORMAL' | 'FULL';
   /** Milliseconds since the epoch; injectable so tests can control time. */
   now?: () => number;
 }
+
+/** Where the custom search parameters in force are kept (src/store/sqlite/settings.ts). */
+const CUSTOM_PARAMETERS_KEY = 'search.custom-parameters';
 
 /** Distinct search shapes kept prepared; past this the cache starts over (shapes are few in practice). */
 const MAX_CACHED_SEARCHES = 500;
@@ -52,6 +57,13 @@ interface Plan {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly extractor: IndexExtractor;
+  private readonly settings: SqliteSettings;
+  /** What writes index with; ahead of `searchable` while a reindex runs. */
+  private indexing: SearchParameters;
+  /** What searches may use: a parameter is searchable once every resource it applies to has its entries. */
+  private searchable: SearchParameters;
+  /** Reindexes run one after another, each planned from the set the previous one left. */
+  private reindexing: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
   private readonly history_: SqliteHistory;
   private lastCommitMs: number;
@@ -67,7 +79,9 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.filename);
     const schema = openSchema(this.db, options.synchronous ?? 'NORMAL');
-    this.extractor = options.extractor;
+    this.settings = new SqliteSettings(this.db);
+    this.indexing = this.searchable = restoreParameters(this.settings.get(CUSTOM_PARAMETERS_KEY));
+    this.extractor = new IndexExtractor({ parameters: () => this.indexing });
     this.now = options.now ?? Date.now;
     this.stmts = prepareStatements(this.db);
     this.indexes = new IndexWriter(this.db);
@@ -149,6 +163,32 @@ export class SqliteStore implements Store {
       if (row && !row.deleted) found.push(toVersion(row));
     }
     return found;
+  }
+
+  searchParameters(): SearchParameters {
+    return this.searchable;
+  }
+
+  reindex(plan: (current: SearchParameters) => ReindexPlan, options: ReindexOptions = {}): Promise<{ resources: number }> {
+    const run = this.reindexing.then(() => this.reindexNow(plan, options));
+    this.reindexing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reindexNow(plan: (current: SearchParameters) => ReindexPlan, options: ReindexOptions): Promise<{ resources: number }> {
+    const { parameters, types } = plan(this.searchable);
+    this.indexing = parameters;
+    try {
+      const extract = (json: string) => this.extractor.extract(parseFhirJson(json) as FhirResource);
+      const resources = await rebuildEntries(this.db, this.indexes, extract, { types, batchSize: options.batchSize ?? 500 });
+      this.settings.put(CUSTOM_PARAMETERS_KEY, JSON.stringify(parameters.customParameters()));
+      this.searchable = parameters;
+      return { resources };
+    } catch (error) {
+      // Entries rebuilt so far also hold the new parameters' values: unsearchable under the old set, so harmless.
+      this.indexing = this.searchable;
+      throw error;
+    }
   }
 
   async ready(): Promise<boolean> {
@@ -326,6 +366,11 @@ export class SqliteStore implements Store {
     if (json !== null) written.json = json;
     return written;
   }
+}
+
+function restoreParameters(saved: string | undefined): SearchParameters {
+  const custom = saved ? (JSON.parse(saved) as CustomParameter[]) : [];
+  return custom.length > 0 ? new SearchParameters(custom) : SearchParameters.official();
 }
 
 function prepareStatements(db: Database.Database) {
