@@ -1,6 +1,7 @@
 import express from 'express';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { offAccessContext, type AccessContext } from './access/access-context';
 import type { Config } from './config';
 import type { Context } from './core/types';
 import { createLogger, type Logger } from './log';
@@ -21,8 +22,16 @@ export interface App {
 
 const FHIR_MOUNT = '/fhir';
 
+export interface AppOptions {
+  /**
+   * Who calls, from a request's Authorization header. Every caller has full access when it is not given (AUTH=off,
+   * loopback only); tests give their own to exercise access control without an issuer.
+   */
+  authenticate?: (authorization: string | undefined) => Promise<AccessContext>;
+}
+
 /** Builds an app from a config and an opened store: no globals, so tests build as many as they like. */
-export function createApp(config: Config, store: Store, log: Logger = createLogger(config.logLevel)): App {
+export function createApp(config: Config, store: Store, log: Logger = createLogger(config.logLevel), options: AppOptions = {}): App {
   const metrics = new Metrics();
   const ctx: Context = {
     store: timedStore(store, metrics),
@@ -30,7 +39,8 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
     // Includes follow the references of the parameters searches use.
     extractor: new IndexExtractor({ parameters: () => store.searchParameters() }),
   };
-  const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT });
+  const authenticate = options.authenticate ?? (async () => offAccessContext());
+  const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT, authenticate });
   const app = operationalApp(store, metrics);
   const handler = function dispatch(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';

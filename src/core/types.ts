@@ -1,4 +1,5 @@
 import type { FhirResource } from 'fhir/r4';
+import type { AccessContext } from '../access/access-context';
 import type { IndexExtractor } from '../search/extract';
 import type { Store } from '../store/types';
 
@@ -49,4 +50,9 @@ export interface Context {
   config: CoreConfig;
   /** Search values of a resource (for _include); the same extraction the store indexes with. */
   extractor: IndexExtractor;
+  /**
+   * Who is calling (set per request by src/access/request-context.ts, whose `store` then enforces it); for audit and
+   * for operations that shape their answer by role. Absent in the app-wide context.
+   */
+  access?: AccessContext;
 }

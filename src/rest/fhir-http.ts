@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { errorResponse, handle } from '../core/handle';
+import type { AccessContext } from '../access/access-context';
+import { requestContext } from '../access/request-context';
 import type { Context, FhirRequest, FhirResponse } from '../core/types';
 import { FhirError } from '../fhir/errors';
 import type { Logger } from '../log';
@@ -22,7 +24,12 @@ export interface FhirHttpDeps {
   maxBodyBytes: number;
   /** URL path prefix of the FHIR base, e.g. `/fhir`. */
   mount: string;
+  /** The caller of a request from its Authorization header; rejects with a 401 FhirError. */
+  authenticate: (authorization: string | undefined) => Promise<AccessContext>;
 }
+
+/** Paths below the base any client may read before it has a token: https://hl7.org/fhir/smart-app-launch/conformance.html */
+const PUBLIC_PATHS = new Set(['metadata', '.well-known/smart-configuration']);
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -33,10 +40,13 @@ export function fhirHttpHandler(deps: FhirHttpDeps): (req: IncomingMessage, res:
     const requestId = requestIdOf(req);
     const url = splitUrl(req.url ?? '/', deps.mount);
     const pretty = url.query.get('_pretty') === 'true';
-    readBody(req, deps.maxBodyBytes)
-      .then((raw) => {
+    // The caller is known before the body is read, so an unauthenticated client cannot make the server buffer one.
+    const isPublic = req.method === 'GET' && PUBLIC_PATHS.has(url.path);
+    (isPublic ? Promise.resolve(undefined) : deps.authenticate(req.headers.authorization))
+      .then(async (access) => {
+        const raw = await readBody(req, deps.maxBodyBytes);
         negotiate(url.query.get('_format') ?? undefined, req.headers.accept);
-        return handle(toFhirRequest(req, url, raw), deps.ctx);
+        return handle(toFhirRequest(req, url, raw), access ? requestContext(deps.ctx, access) : deps.ctx);
       })
       .catch((err: unknown) => errorResponse(err))
       .then((response) => {

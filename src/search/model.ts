@@ -93,7 +93,16 @@ export interface CompartmentFilter {
   paramsByType: Record<string, string[]>;
 }
 
-export type Filter = ParamFilter | ChainFilter | HasFilter | CompartmentFilter;
+/**
+ * Every one of `filters`. A query's filter list is already ANDed; this form is for where one filter must stand for
+ * several, such as the access restrictions put on the target of a chain or the source of a `_has`.
+ */
+export interface AllFilter {
+  kind: 'all';
+  filters: Filter[];
+}
+
+export type Filter = ParamFilter | ChainFilter | HasFilter | CompartmentFilter | AllFilter;
 
 export interface SortKey {
   param: string;

@@ -41,6 +41,11 @@ export function filterSql(f: Filter, subject: Subject, b: SqlBuilder): FilterSql
       return hasSql(f, subject, b, filterSql);
     case 'compartment':
       return compartmentSql(f, subject, b);
+    case 'all': {
+      const parts = f.filters.map((inner) => filterSql(inner, subject, b));
+      if (parts.length === 0) return { sql: '1', drives: 'none' };
+      return { sql: parts.map((p) => `(${p.sql})`).join(' AND '), drives: parts[0].drives };
+    }
   }
 }
 
