@@ -2,11 +2,13 @@ import express from 'express';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { offAccessContext, type AccessContext } from './access/access-context';
+import { auditEventOf, resourcesOf } from './access/audit-event';
+import { AuditTrail } from './access/audit-trail';
 import type { Config } from './config';
 import type { Context } from './core/types';
 import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
-import { fhirHttpHandler, requestIdOf } from './rest/fhir-http';
+import { fhirHttpHandler, requestIdOf, type FhirHttpDeps } from './rest/fhir-http';
 import { IndexExtractor } from './search/extract';
 import { timedStore } from './store/timed';
 import type { Store } from './store/types';
@@ -28,6 +30,8 @@ export interface AppOptions {
    * loopback only); tests give their own to exercise access control without an issuer.
    */
   authenticate?: (authorization: string | undefined) => Promise<AccessContext>;
+  /** Record an AuditEvent for every authenticated FHIR interaction (src/access/audit-trail.ts). */
+  audit?: boolean;
 }
 
 /** Builds an app from a config and an opened store: no globals, so tests build as many as they like. */
@@ -40,7 +44,8 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
     extractor: new IndexExtractor({ parameters: () => store.searchParameters() }),
   };
   const authenticate = options.authenticate ?? (async () => offAccessContext());
-  const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT, authenticate });
+  const audit = options.audit ? auditRecorder(ctx) : undefined;
+  const fhir = fhirHttpHandler({ ctx, log, metrics, maxBodyBytes: config.maxBodyBytes, mount: FHIR_MOUNT, authenticate, audit });
   const app = operationalApp(store, metrics);
   const handler = function dispatch(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
@@ -48,6 +53,15 @@ export function createApp(config: Config, store: Store, log: Logger = createLogg
     else app(req, res);
   };
   return { handler, express: app, ctx, log, metrics };
+}
+
+/** AuditEvents of FHIR interactions, written through the app's own store, whoever the caller. */
+function auditRecorder(ctx: Context): NonNullable<FhirHttpDeps['audit']> {
+  const trail = new AuditTrail(ctx.store);
+  return ({ request, response, access }) => trail.record(auditEventOf({
+    interaction: response.interaction ?? 'unknown', method: request.method, path: request.path, query: request.query,
+    status: response.status, resources: resourcesOf(response.body), access, recorded: new Date().toISOString(),
+  }, ctx.extractor));
 }
 
 /** Everything outside the FHIR base: health, readiness, metrics, and a FHIR-shaped 404. */

@@ -7,5 +7,5 @@ export function errorResponse(err: unknown): FhirResponse {
   if (e.category === 'exception' && !(err instanceof FhirError)) {
     return { status: 500, headers: {}, body: e.toOperationOutcome(), internalError: err };
   }
-  return { status: e.status, headers: {}, body: e.toOperationOutcome() };
+  return { status: e.status, headers: { ...e.headers }, body: e.toOperationOutcome() };
 }

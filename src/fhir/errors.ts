@@ -19,11 +19,15 @@ export type ErrorCategory =
   | 'too-costly'       // 400 with issue code too-costly (spec uses 400 for conditional overflow? we keep 412 separately)
   | 'not-supported'    // 501-like, reported as 400 per FHIR practice for unsupported features
   | 'unauthorized'     // 401
+  | 'throttled'        // 429: over the caller's rate limit
+  | 'unavailable'      // 503: a dependency the answer needs (the audit trail) cannot be written now
   | 'exception';       // 500
 
 export const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
   invalid: 400,
   unauthorized: 401,
+  throttled: 429,
+  unavailable: 503,
   forbidden: 403,
   'not-found': 404,
   method: 405,
@@ -43,6 +47,8 @@ export const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
 const ISSUE_CODE_BY_CATEGORY: Record<ErrorCategory, OperationOutcomeIssue['code']> = {
   invalid: 'invalid',
   unauthorized: 'login',
+  throttled: 'throttled',
+  unavailable: 'transient',
   forbidden: 'forbidden',
   'not-found': 'not-found',
   method: 'not-supported',
@@ -71,6 +77,8 @@ export class FhirError extends Error {
   readonly issues: OperationOutcomeIssue[];
   /** Set by the store when the error arose in one op of a multi-op commit (a transaction entry). */
   opIndex?: number;
+  /** Response headers the error needs (`WWW-Authenticate` on a 401, `Retry-After` on a 429). */
+  headers?: Record<string, string>;
 
   constructor(category: ErrorCategory, issue: string | IssueInit, more: IssueInit[] = []) {
     const first: IssueInit = typeof issue === 'string' ? { diagnostics: issue } : issue;

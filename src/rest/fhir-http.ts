@@ -26,6 +26,8 @@ export interface FhirHttpDeps {
   mount: string;
   /** The caller of a request from its Authorization header; rejects with a 401 FhirError. */
   authenticate: (authorization: string | undefined) => Promise<AccessContext>;
+  /** Records who accessed what (src/access/audit-trail.ts); the answer waits for it. */
+  audit?: (exchange: { request: FhirRequest; response: FhirResponse; access: AccessContext }) => Promise<void>;
 }
 
 /** Paths below the base any client may read before it has a token: https://hl7.org/fhir/smart-app-launch/conformance.html */
@@ -46,7 +48,10 @@ export function fhirHttpHandler(deps: FhirHttpDeps): (req: IncomingMessage, res:
       .then(async (access) => {
         const raw = await readBody(req, deps.maxBodyBytes);
         negotiate(url.query.get('_format') ?? undefined, req.headers.accept);
-        return handle(toFhirRequest(req, url, raw), access ? requestContext(deps.ctx, access) : deps.ctx);
+        const request = toFhirRequest(req, url, raw);
+        const response = await handle(request, access ? requestContext(deps.ctx, access) : deps.ctx);
+        if (access && deps.audit) await recordOrRefuse(deps.audit, { request, response, access });
+        return response;
       })
       .catch((err: unknown) => errorResponse(err))
       .then((response) => {
@@ -61,6 +66,15 @@ export function fhirHttpHandler(deps: FhirHttpDeps): (req: IncomingMessage, res:
         else res.destroy();
       });
   };
+}
+
+/** An answer whose access cannot be recorded is not given: a 503, and nothing of the data leaves. */
+async function recordOrRefuse(audit: NonNullable<FhirHttpDeps['audit']>, exchange: Parameters<NonNullable<FhirHttpDeps['audit']>>[0]): Promise<void> {
+  try {
+    await audit(exchange);
+  } catch {
+    throw new FhirError('unavailable', 'The access could not be recorded in the audit trail, so it was not answered; try again');
+  }
 }
 
 interface SplitUrl {

@@ -46,6 +46,7 @@ export function planCreate(req: FhirRequest, route: Route, ctx: Context): WriteP
 
 /** PUT [base]/[type]/[id] and conditional PUT [base]/[type]?params: https://hl7.org/fhir/R4/http.html#update */
 export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  checkMutable(route.type!);
   const resource = resourceBody(req, route.type!);
   const conditional = route.id === undefined;
   if (!conditional) {
@@ -72,6 +73,7 @@ function target(req: FhirRequest, route: Route, ctx: Context) {
 
 /** DELETE [base]/[type]/[id] and conditional DELETE [base]/[type]?params: https://hl7.org/fhir/R4/http.html#delete */
 export function planDelete(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  checkMutable(route.type!);
   const op: WriteOp = { kind: 'delete', ...target(req, route, ctx), maxMatches: ctx.config.maxConditionalDeletes };
   return { op, respond: (r) => deleteResponse(r) };
 }
@@ -89,6 +91,7 @@ function deleteResponse(r: OpResult): FhirResponse {
 
 /** PATCH [base]/[type]/[id] (and conditional) with JSON Patch or FHIRPath Patch: https://hl7.org/fhir/R4/http.html#patch */
 export function planPatch(req: FhirRequest, route: Route, ctx: Context): WritePlan {
+  checkMutable(route.type!);
   const transform = patchTransform(req, route.type!);
   const op: WriteOp = { kind: 'update', ...target(req, route, ctx), transform };
   const prefer = parsePrefer(req.headers.prefer);
@@ -125,4 +128,11 @@ export function resourceBody(req: FhirRequest, type: string): FhirResource {
   if (req.body === undefined) throw new FhirError('invalid', 'The request has no body');
   assertValidResource(req.body, { expectedType: type });
   return req.body as FhirResource;
+}
+
+/** Types kept as written: the audit trail (EHDS Art. 9) cannot be changed or removed through the API. */
+const APPEND_ONLY: ReadonlySet<string> = new Set(['AuditEvent']);
+
+function checkMutable(type: string): void {
+  if (APPEND_ONLY.has(type)) throw new FhirError('method', `${type} resources are append-only: they cannot be updated, patched or deleted`);
 }
