@@ -106,6 +106,8 @@ describe('Access: the audit trail (AuditEvent per interaction)', () => {
     assert.equal((await ward.put(`/fhir/AuditEvent/${first.id}`, { ...first, outcome: '8' })).status, 405);
     assert.equal((await ward.delete(`/fhir/AuditEvent/${first.id}`)).status, 405);
     assert.equal((await ward.delete('/fhir/AuditEvent?outcome=0')).status, 405);
+    assert.equal((await ward.put('/fhir/AuditEvent/from-a-client', { ...first, id: 'from-a-client' })).status, 201, 'PUT may create one with a chosen id');
+    assert.equal((await ward.put('/fhir/AuditEvent/from-a-client', { ...first, id: 'from-a-client' })).status, 405, 'but not write over it');
   });
 
   it('an access that cannot be recorded is not answered (503, no data)', async () => {

@@ -114,6 +114,7 @@ async function runTransaction(entries: EntryRequest[], ctx: Context, handle: Han
   const finalize = (placements: Placement[]): void => rewriteAll(writes, condRefs, placements);
   let results;
   try {
+    for (const [i, w] of writes.entries()) await w.plan.precheck?.().catch((err: unknown) => Promise.reject(withOpIndex(err, i)));
     results = await ctx.store.commit(ops, { finalize });
   } catch (err) {
     throw entryError(err, (i) => (i < writes.length ? writes[i].index : undefined));
@@ -206,4 +207,9 @@ function responseEntry(r: FhirResponse): BundleEntry {
     if (body.id) entry.fullUrl = r.headers.Location?.replace(/\/_history\/[^/]+$/, '');
   }
   return entry;
+}
+
+function withOpIndex(err: unknown, index: number): unknown {
+  if (err instanceof FhirError && err.opIndex === undefined) err.opIndex = index;
+  return err;
 }

@@ -16,10 +16,13 @@ import type { Context, FhirRequest, FhirResponse } from '../types';
  */
 export interface WritePlan {
   op: WriteOp;
+  /** Checks that need the store, run before the commit (a transaction runs every entry's first). */
+  precheck?: () => Promise<void>;
   respond(result: OpResult): FhirResponse;
 }
 
 export async function runWrite(plan: WritePlan, ctx: Context): Promise<FhirResponse> {
+  await plan.precheck?.();
   const [result] = await ctx.store.commit([plan.op]);
   return plan.respond(result);
 }
@@ -46,7 +49,7 @@ export function planCreate(req: FhirRequest, route: Route, ctx: Context): WriteP
 
 /** PUT [base]/[type]/[id] and conditional PUT [base]/[type]?params: https://hl7.org/fhir/R4/http.html#update */
 export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WritePlan {
-  checkMutable(route.type!);
+  if (APPEND_ONLY.has(route.type!) && route.id === undefined) checkMutable(route.type!);
   const resource = resourceBody(req, route.type!);
   const conditional = route.id === undefined;
   if (!conditional) {
@@ -57,6 +60,8 @@ export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WriteP
   const prefer = parsePrefer(req.headers.prefer);
   return {
     op,
+    // An append-only type may be created with a chosen id (PUT), never written over.
+    precheck: APPEND_ONLY.has(route.type!) ? () => checkAbsent(ctx, route.type!, route.id!) : undefined,
     respond: (r) => writeResponse(r.outcome === 'created' ? 201 : 200, r.version!, ctx.config.baseUrl, prefer, r.outcome === 'created' ? 'Created' : 'Updated'),
   };
 }
@@ -135,4 +140,8 @@ const APPEND_ONLY: ReadonlySet<string> = new Set(['AuditEvent']);
 
 function checkMutable(type: string): void {
   if (APPEND_ONLY.has(type)) throw new FhirError('method', `${type} resources are append-only: they cannot be updated, patched or deleted`);
+}
+
+async function checkAbsent(ctx: Context, type: string, id: string): Promise<void> {
+  if (await ctx.store.read(type, id)) checkMutable(type);
 }
