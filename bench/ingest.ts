@@ -27,10 +27,13 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `region-fhir serve` on a free 127.0.0.1 port and a fresh SQLite file in a temp folder; resolves when ready. */
-export async function startServer(label: string): Promise<ServerProcess> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `region-fhir-bench-${label}-`));
-  const dbFile = path.join(dir, 'fhir.db');
+/**
+ * Starts `region-fhir serve` on a free 127.0.0.1 port and a fresh SQLite file in a temp folder (or on `existingDb`,
+ * which is kept when the server stops); resolves when ready.
+ */
+export async function startServer(label: string, existingDb?: string): Promise<ServerProcess> {
+  const dir = existingDb ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), `region-fhir-bench-${label}-`));
+  const dbFile = dir ? path.join(dir, 'fhir.db') : existingDb!;
   const port = await freePort();
   const profDir = process.env.BENCH_CPU_PROF;
   const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
@@ -45,7 +48,7 @@ export async function startServer(label: string): Promise<ServerProcess> {
     async stop() {
       proc.kill('SIGTERM');
       const code = await exited;
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
       return code;
     },
   };
@@ -105,8 +108,17 @@ export function request(port: number, method: string, urlPath: string, body?: Bu
 
 /** Resident memory of a process in MiB, from /proc (Linux); NaN elsewhere. */
 export function rssMiB(pid: number): number {
+  return procStatusMiB(pid, 'VmRSS');
+}
+
+/** The most resident memory a process has had since it started (VmHWM) in MiB; NaN where /proc is absent. */
+export function peakRssMiB(pid: number): number {
+  return procStatusMiB(pid, 'VmHWM');
+}
+
+function procStatusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;

@@ -57,6 +57,25 @@ export function withRawJson<T extends object>(value: T, json: string): T {
   return value;
 }
 
+/**
+ * A stored resource that is parsed only if someone looks inside: serializers send `json` as it is (RAW_JSON), so a
+ * search page of stored resources is written without parsing any of them; reading a property parses once.
+ */
+export function lazyStored<T extends object>(json: string, parse: () => T): T {
+  let parsed: T | undefined;
+  const target = (): T => (parsed ??= parse());
+  return new Proxy({} as T, {
+    get: (_t, key) => (key === RAW_JSON ? json : Reflect.get(target(), key)),
+    has: (_t, key) => key === RAW_JSON || Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_t, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(target(), key);
+      return d && { ...d, configurable: true };
+    },
+    set: (_t, key, value) => Reflect.set(target(), key, value),
+  });
+}
+
 // A per-process nonce makes placeholders unforgeable: no client string can contain one.
 const NONCE = randomBytes(8).toString('hex');
 const PLACEHOLDER = new RegExp(`"\\\\u0000${NONCE}:(\\d+)\\\\u0000"`, 'g');

@@ -117,7 +117,7 @@ export interface ReindexOptions {
 export interface Store {
   /**
    * Apply all ops atomically, in order: either every op applies or none does (the failing op's FhirError is thrown
-   * with `opIndex` set). Conditions see the state as of the start of the commit plus earlier ops' writes.
+   * with `opIndex` set). Conditions see the state as of the start of the commit, not earlier ops' writes.
    */
   commit(ops: WriteOp[], options?: CommitOptions): Promise<OpResult[]>;
 

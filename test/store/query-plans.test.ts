@@ -56,6 +56,11 @@ const SHAPES: Record<string, SearchQuery> = {
     sort: [{ param: 'date', descending: true }], cursor: Buffer.from(JSON.stringify(['2020-01-01T00:00:00.000Z', 10])).toString('base64url'),
   }),
   'sort by date, unfiltered': query(['Observation'], [], { sort: [{ param: 'date', descending: false }] }),
+  'sort by date descending, unfiltered': query(['Observation'], [], { sort: [{ param: 'date', descending: true }] }),
+  'sort by date, unfiltered, next page': query(['Observation'], [], {
+    sort: [{ param: 'date', descending: true }], cursor: Buffer.from(JSON.stringify(['2015-06-01T23:59:59.999Z', 10])).toString('base64url'),
+  }),
+  'sort by string, unfiltered': query(['Patient'], [], { sort: [{ param: 'family', descending: false }] }),
   'no filter, next page': query(['Patient'], [], { cursor: Buffer.from(JSON.stringify([10])).toString('base64url') }),
   ':missing': query(['Patient'], [p('gender', 'token', [{ kind: 'missing', value: true }])]),
   ':not': query(['Patient'], [p('gender', 'token', [token('male')], 'not')]),
@@ -64,7 +69,9 @@ const SHAPES: Record<string, SearchQuery> = {
 };
 
 /** Shapes that do not select by an index table start elsewhere (by type, by _id, by _lastUpdated). */
-const NOT_BY_RID = new Set(['sort by date, unfiltered', 'no filter, next page', ':missing', ':not', '_lastUpdated', '_id']);
+const NOT_BY_RID = new Set([
+  'sort by date, unfiltered', 'sort by date descending, unfiltered', 'sort by date, unfiltered, next page', 'sort by string, unfiltered',
+  'no filter, next page', ':missing', ':not', '_lastUpdated', '_id']);
 
 describe('SQLite store: query plans use indexes for every step', () => {
   let store: SqliteStore;
@@ -82,7 +89,7 @@ describe('SQLite store: query plans use indexes for every step', () => {
       const plan = store.explain(q);
       const shown = `\n${plan.join('\n')}`;
       // Only the page (`p`, at most _count + 1 rows) and the matches with their sort values are read whole.
-      const scans = plan.filter((line) => /^\s*SCAN /.test(line) && !/^\s*SCAN (p|matches)$/.test(line));
+      const scans = plan.filter((line) => /^\s*SCAN /.test(line) && !/^\s*SCAN (p|d|matches|\(subquery-\d+\))$/.test(line));
       assert.deepEqual(scans, [], `full scans in:${shown}`);
       const resources = plan.find((line) => /^\s*SEARCH r /.test(line));
       assert.ok(resources, `resources are looked up, not scanned:${shown}`);
@@ -90,6 +97,31 @@ describe('SQLite store: query plans use indexes for every step', () => {
       assert.ok((await store.search(q)).entries.length >= 0);
     });
   }
+
+  it('one filter that is one equality scan pages straight from the index, without listing every match first', () => {
+    for (const name of ['token system|code', 'reference Type/id']) {
+      const plan = store.explain(SHAPES[name]);
+      const shown = `\n${plan.join('\n')}`;
+      assert.ok(plan.some((line) => /^\s*CO-ROUTINE d$/.test(line)), `pages from the scan:${shown}`);
+      assert.ok(!plan.some((line) => /LIST SUBQUERY|TEMP B-TREE FOR DISTINCT/.test(line)), `no list of every match:${shown}`);
+      assert.equal(plan.filter((line) => /TEMP B-TREE/.test(line)).length, 1, `only the page itself is sorted:${shown}`);
+    }
+  });
+
+  it('an unfiltered sort by one parameter walks its index in order instead of sorting every resource', () => {
+    const walks: Array<[SearchQuery, RegExp]> = [
+      [SHAPES['sort by date, unfiltered'], /SEARCH w USING COVERING INDEX idx_date_low \(type=\? AND param=\?\)/],
+      [SHAPES['sort by date descending, unfiltered'], /SEARCH w USING COVERING INDEX idx_date_high \(type=\? AND param=\?\)/],
+      [SHAPES['sort by date, unfiltered, next page'], /SEARCH w USING COVERING INDEX idx_date_high \(type=\? AND param=\? AND high<\?\)/],
+      [SHAPES['sort by string, unfiltered'], /SEARCH w USING COVERING INDEX idx_string_lookup \(type=\? AND param=\?\)/],
+    ];
+    for (const [q, walk] of walks) {
+      const plan = store.explain(q);
+      const shown = `\n${plan.join('\n')}`;
+      assert.ok(plan.some((line) => walk.test(line)), `walks the index:${shown}`);
+      assert.ok(!plan.some((line) => /MATERIALIZE/.test(line)), `computes no sort value for every resource:${shown}`);
+    }
+  });
 });
 
 /** Organizations, patients and observations enough for the planner to face real tables. */

@@ -2,6 +2,7 @@ import type { BundleEntry, FhirResource } from 'fhir/r4';
 import { bundleOf, fullUrlOf, link } from '../../fhir/bundle';
 import { patientCompartment, resourceTypes } from '../../fhir/definitions';
 import { FhirError } from '../../fhir/errors';
+import { lazyStored } from '../../fhir/json';
 import type { Filter } from '../../search/model';
 import { parseSearch } from '../../search/parse';
 import type { StoredVersion } from '../../store/types';
@@ -82,7 +83,15 @@ async function searchIn(req: FhirRequest, route: Route, ctx: Context, scope: Sco
 }
 
 function entryOf(ctx: Context, v: StoredVersion, projection: Projection, mode: 'match' | 'include'): BundleEntry {
-  return { fullUrl: fullUrlOf(ctx.config.baseUrl, v), resource: project(v.resource as FhirResource, projection), search: { mode } };
+  // Sent as stored unless projected: the page is written without parsing its resources.
+  const resource = v.json !== undefined && isIdentity(projection)
+    ? lazyStored(v.json, () => v.resource as FhirResource)
+    : project(v.resource as FhirResource, projection);
+  return { fullUrl: fullUrlOf(ctx.config.baseUrl, v), resource, search: { mode } };
+}
+
+function isIdentity(p: Projection): boolean {
+  return (!p.summary || p.summary === 'false') && !(p.elements && p.elements.length > 0);
 }
 
 /** POST _search takes its parameters form-encoded: https://hl7.org/fhir/R4/http.html#search */

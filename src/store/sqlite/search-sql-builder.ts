@@ -57,6 +57,11 @@ export interface Subject {
 export interface FilterSql {
   sql: string;
   drives: 'rid' | 'id' | 'none';
+  /**
+   * When `sql` is `subject.rid IN (rids)` and `rids` is one scan of an index table, that SELECT (its column is
+   * `rid`): the rids of current resources only, since a deleted or replaced version leaves no index rows.
+   */
+  rids?: string;
 }
 
 /**

@@ -34,12 +34,12 @@ export function hasSql(f: HasFilter, subject: Subject, b: SqlBuilder, nested: Ne
   const t = b.alias('t');
   const source: Subject = { alias: h, types: [f.type] };
   const inner = nested(f.filter, source, b);
-  const where = [
-    ...subjectTypeSql(source, [inner], b), `${h}.deleted = 0`, inner.sql, `${x}.param = ${b.bind(f.param)}`,
-  ];
+  // When the inner filter is one index scan, its rids are current sources already: no need to read them.
+  const where = inner.rids ? [] : [...subjectTypeSql(source, [inner], b), `${h}.deleted = 0`, inner.sql];
+  where.push(`${x}.param = ${b.bind(f.param)}`);
   if (subject.types.length > 0) where.push(`${x}.target_type IN (${b.list(subject.types)})`);
   const from = [
-    `resources ${h}`,
+    inner.rids ? `(${inner.rids}) ${h}` : `resources ${h}`,
     `CROSS JOIN idx_reference ${x} ON ${x}.rid = ${h}.rid`,
     `CROSS JOIN resources ${t} ON ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id`,
   ].join(' ');

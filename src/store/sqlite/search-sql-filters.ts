@@ -74,7 +74,7 @@ function entrySql(
   const branches = f.values.flatMap((v) => arms(v, x)).map((arm) => `SELECT ${x}.rid FROM ${table} ${x} WHERE ${head} AND (${arm})`);
   const rids = branches.join(' UNION ALL ');
   if (f.modifier === 'not') return { sql: `${subject.alias}.rid NOT IN (${rids})`, drives: 'none' };
-  return { sql: `${subject.alias}.rid IN (${rids})`, drives: 'rid' };
+  return { sql: `${subject.alias}.rid IN (${rids})`, drives: 'rid', ...(branches.length === 1 && { rids }) };
 }
 
 /** `_id`: the resources column, through UNIQUE (type, id). */

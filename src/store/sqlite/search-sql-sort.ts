@@ -43,7 +43,7 @@ function orderKey(k: SortKey, subject: Subject, b: SqlBuilder): OrderKey {
   const { alias } = subject;
   if (k.param === '_id') return { expr: `${alias}.id`, descending: k.descending, nullable: false };
   if (k.param === '_lastUpdated') return { expr: `${alias}.last_updated`, descending: k.descending, nullable: false };
-  const source = SOURCES[(k.type ?? paramType(subject.types, k.param))!];
+  const source = SOURCES[(k.type ?? sortParamType(subject.types, k.param))!];
   if (!source) throw invalid(`Cannot sort by '${k.param}'`, ['_sort']);
   const m = b.alias('m');
   const aggregate = k.descending ? 'max' : 'min';
@@ -52,7 +52,7 @@ function orderKey(k: SortKey, subject: Subject, b: SqlBuilder): OrderKey {
 }
 
 /** The parameter's type on the first searched type that defines it (the parser checks they agree). */
-function paramType(types: string[], param: string): ParamType | undefined {
+export function sortParamType(types: string[], param: string): ParamType | undefined {
   for (const type of types) {
     const support = searchParamSupport(type, param);
     if (support) return support.type;

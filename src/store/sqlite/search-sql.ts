@@ -1,8 +1,9 @@
-import type { Filter, SearchQuery } from '../../search/model';
-import { SqlBuilder, subjectTypeSql, type SqlValue, type Subject } from './search-sql-builder';
+import type { SearchQuery } from '../../search/model';
+import { SqlBuilder, subjectTypeSql, type FilterSql, type SqlValue, type Subject } from './search-sql-builder';
 import { filterSql } from './search-sql-filters';
 import { decodeCursor, encodeCursor, keysetSql, type CursorValue } from './search-sql-keyset';
 import { orderBySql, orderKeys, type OrderKey } from './search-sql-sort';
+import { walkPageSql, walkPlan } from './search-sql-walk';
 
 /**
  * SearchQuery → SQL over the resources and idx_* tables (docs/search.md walks through examples). Every value is a
@@ -27,10 +28,20 @@ const ROW_COLUMNS = 'r.rid, r.type, r.id, r.version, r.last_updated, r.deleted, 
 export function compileSearch(query: SearchQuery, limit: number, nowMs: number): CompiledSql {
   const b = new SqlBuilder(nowMs);
   const r: Subject = { alias: 'r', types: query.types };
-  const where = whereSql(query.filters, r, b);
-  const keys = orderKeys(query.sort, r, b);
+  const walk = walkPlan(query);
+  // A walk (search-sql-walk.ts) has neither filters nor sort expressions: those parts are built on a scratch
+  // builder, so that the statement binds only the values it uses.
+  const filters = query.filters.map((f) => filterSql(f, r, walk ? new SqlBuilder(nowMs) : b));
+  const keys = orderKeys(query.sort, r, walk ? new SqlBuilder(nowMs) : b);
   const last = query.cursor ? decodeCursor(query.cursor, keys.length) : undefined;
-  const page = keys.some((k) => k.nullable) ? computedPage(where, keys, last, limit, b) : directPage(where, keys, last, limit, b);
+  const single = query.sort.length === 0 && filters.length === 1 ? filters[0].rids : undefined;
+  let page: PageSql;
+  if (walk) page = { with: '', select: walkPageSql(walk, ROW_COLUMNS, last, limit, b) };
+  else if (single) page = indexPage(single, last, limit, b);
+  else {
+    const where = whereSql(filters, r, b);
+    page = keys.some((k) => k.nullable) ? computedPage(where, keys, last, limit, b) : directPage(where, keys, last, limit, b);
+  }
   const sortColumns = keys.map((_, i) => `p.sort${i}`).join(', ');
   const sql = `${page.with}SELECT p.rid, p.type, p.id, p.version, p.last_updated, p.deleted, v.json, ${sortColumns} FROM (${page.select}) p JOIN versions v ON v.seq = p.seq ORDER BY ${orderBySql(keys)}`;
   return { sql, params: b.params };
@@ -39,6 +50,18 @@ export function compileSearch(query: SearchQuery, limit: number, nowMs: number):
 interface PageSql {
   with: string;
   select: string;
+}
+
+/**
+ * One filter that is one index scan, in the default order: the page's rids straight from that scan, which yields
+ * them in rid order when the scan is an equality on every index column before rid (`system|code`, `Type/id`), so
+ * SQLite stops after `limit` of them instead of first listing every match. DISTINCT because a resource may have
+ * several matching entries; the scan lists current resources only, so the page needs no further test.
+ */
+function indexPage(rids: string, last: CursorValue[] | undefined, limit: number, b: SqlBuilder): PageSql {
+  const after = last ? ` WHERE i.rid > ${b.bind(last[0])}` : '';
+  const page = `SELECT DISTINCT i.rid FROM (${rids}) i${after} ORDER BY i.rid LIMIT ${b.bind(limit)}`;
+  return { with: '', select: `SELECT ${ROW_COLUMNS}, r.rid AS sort0 FROM (${page}) d CROSS JOIN resources r ON r.rid = d.rid` };
 }
 
 /** Sorting by columns of `resources` only: one query, which can walk an index in order and stop at the limit. */
@@ -63,12 +86,12 @@ function computedPage(where: string[], keys: OrderKey[], last: CursorValue[] | u
 /** How many resources match, for `_total`. */
 export function compileCount(query: SearchQuery, nowMs: number): CompiledSql {
   const b = new SqlBuilder(nowMs);
-  const where = whereSql(query.filters, { alias: 'r', types: query.types }, b);
+  const r: Subject = { alias: 'r', types: query.types };
+  const where = whereSql(query.filters.map((f) => filterSql(f, r, b)), r, b);
   return { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.join(' AND ')}`, params: b.params };
 }
 
-function whereSql(filters: Filter[], r: Subject, b: SqlBuilder): string[] {
-  const compiled = filters.map((f) => filterSql(f, r, b));
+function whereSql(compiled: FilterSql[], r: Subject, b: SqlBuilder): string[] {
   return ['r.deleted = 0', ...subjectTypeSql(r, compiled, b), ...compiled.map((c) => c.sql)];
 }
 
