@@ -16,11 +16,13 @@ const MAX_DEPTH = 100;
 
 type Holder = Record<string | symbol, unknown>;
 
-/** Parses JSON text; rejects nesting deeper than 100 levels before parsing, so no later walk can overflow. */
+/** Parses JSON text; rejects nesting deeper than 100 levels, so no later walk can overflow. */
 export function parseFhirJson(text: string): unknown {
-  const lossy = scan(text);
   try {
-    return lossy ? new PreservingParser(text).parse() : JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    // Most texts hold no literal a double would change: JSON.parse's value is then the answer.
+    if (!walkParsed(value) && !mayHoldLossyNumber(text)) return value;
+    return scan(text) ? new PreservingParser(text).parse() : value;
   } catch (err) {
     if (err instanceof FhirError) throw err;
     throw new FhirError('invalid', { diagnostics: `The body is not valid JSON: ${(err as Error).message}`, code: 'structure' });
@@ -85,6 +87,111 @@ function placeholder(raws: string[], raw: string): string {
   return `\u0000${NONCE}:${raws.length - 1}\u0000`;
 }
 
+/**
+ * A number literal that a double might not keep as written has a fraction or an exponent, sixteen or more digits,
+ * or is -0. The last two are seen in the parsed value (walkParsed); the first is a digit followed by `.`, `e` or `E`
+ * in the text. Those characters also occur inside strings (UUIDs, versions, dates), so a match is only a
+ * candidate, confirmed in mayHoldLossyNumber; a real literal is never missed.
+ */
+const FRACTION_OR_EXPONENT = /\d[.eE]/g;
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+const AFTER_NUMBER = new Set([undefined, ' ', '\t', '\n', '\r', ',', '}', ']']);
+/** From here on, integers may have more digits than a double keeps. */
+const LONG_INTEGER = 1e15;
+
+/**
+ * Whether the text may hold a number literal with a fraction or exponent that JSON.parse would change. A native
+ * regular expression search skips strings and indentation, most of a resource, several times faster than a
+ * character loop. A false positive only sends the text down the exact path (scan, then the preserving parser).
+ */
+function mayHoldLossyNumber(text: string): boolean {
+  for (const m of text.matchAll(FRACTION_OR_EXPONENT)) {
+    const start = literalStart(text, m.index);
+    if (start < 0) continue;
+    const end = numberEnd(text, start);
+    const literal = text.slice(start, end);
+    if (AFTER_NUMBER.has(text[end]) && JSON_NUMBER.test(literal) && isLossy(literal) && !insideString(text, start)) return true;
+  }
+  return false;
+}
+
+/**
+ * The start of the run of digits (and sign) around `at`, when it stands where a JSON value can: at the start of
+ * the text, or after `:`, `,` or `[` and optional whitespace. -1 otherwise (the run is part of a string).
+ */
+function literalStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+  if (start > 0 && text.charCodeAt(start - 1) === 45) start--;
+  let i = start;
+  while (i > 0 && isJsonWhitespace(text.charCodeAt(i - 1))) i--;
+  if (i === 0) return start;
+  const before = text.charCodeAt(i - 1);
+  return before === 58 || before === 44 || before === 91 ? start : -1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isJsonWhitespace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** Lines longer than this are not searched for quotes: a candidate on one counts as a number. */
+const MAX_LINE_SCAN = 4096;
+
+/**
+ * Whether `at` lies inside a string, told by the quotes before it on its line: a JSON string cannot hold a raw
+ * line break, so every line of pretty-printed JSON starts outside one. Narratives write things like
+ * "Person seed: -1624545191170395801", which would otherwise send every such text down the exact path.
+ */
+function insideString(text: string, at: number): boolean {
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  if (at - lineStart > MAX_LINE_SCAN) return false;
+  let inside = false;
+  for (let i = lineStart; i < at; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92 && inside) i++;
+    else if (c === 34) inside = !inside;
+  }
+  return inside;
+}
+
+/**
+ * Rejects values nesting objects and arrays deeper than MAX_DEPTH (iteratively, so any depth is safe to check),
+ * and says whether a number in it may have been written with digits a double does not keep: -0, or an integer of
+ * sixteen or more digits.
+ */
+function walkParsed(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return typeof value === 'number' && oddNumber(value);
+  let odd = false;
+  const stack: unknown[] = [value];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
+    if (depth > MAX_DEPTH) throw tooDeep();
+    for (const key in node) {
+      const child = node[key];
+      if (typeof child === 'number') odd ||= oddNumber(child);
+      else if (child !== null && typeof child === 'object') {
+        stack.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return odd;
+}
+
+function oddNumber(n: number): boolean {
+  return Object.is(n, -0) || Math.abs(n) >= LONG_INTEGER;
+}
+
+function tooDeep(): FhirError {
+  return new FhirError('invalid', { diagnostics: `The JSON nests deeper than ${MAX_DEPTH} levels`, code: 'structure' });
+}
+
 /** One pass over the text: checks nesting depth, and says whether any number literal would lose digits. */
 function scan(text: string): boolean {
   let depth = 0;
@@ -93,7 +200,7 @@ function scan(text: string): boolean {
     const c = text.charCodeAt(i);
     if (c === 34) i = skipString(text, i);
     else if (c === 123 || c === 91) {
-      if (++depth > MAX_DEPTH) throw new FhirError('invalid', { diagnostics: `The JSON nests deeper than ${MAX_DEPTH} levels`, code: 'structure' });
+      if (++depth > MAX_DEPTH) throw tooDeep();
     } else if (c === 125 || c === 93) depth--;
     else if (c === 45 || (c >= 48 && c <= 57)) {
       const end = numberEnd(text, i);
@@ -219,7 +326,7 @@ class PreservingParser {
   private number(holder: Holder | undefined, key: string | undefined): number {
     const end = numberEnd(this.text, this.i);
     const literal = this.text.slice(this.i, end);
-    if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(literal)) this.fail(`Invalid number '${literal}'`);
+    if (!JSON_NUMBER.test(literal)) this.fail(`Invalid number '${literal}'`);
     this.i = end;
     const n = Number(literal);
     if (holder && key !== undefined && String(n) !== literal) {

@@ -60,10 +60,14 @@ class JsonScan {
     const keys = Object.keys(obj);
     if (keys.length === 0) this.report('structure', 'Empty object: an element must have a value or children (ele-1)');
     else if (keys.length === 1 && keys[0] === 'id') this.report('structure', "An element must have a value or children besides 'id' (ele-1)");
+    // An array can only have a `_` twin in an object with some `_` key; most objects have none, and then no
+    // twin name is built and looked up for each array.
+    const twins = keys.some(isTwinKey);
     for (const key of keys) {
       const child = obj[key];
       this.path.push(key);
-      if (Array.isArray(child) && depth + 1 < MAX_DEPTH) this.visitPrimitiveArray(key, child, obj, depth + 1);
+      if (Array.isArray(child) && twins && depth + 1 < MAX_DEPTH) this.visitPrimitiveArray(key, child, obj, depth + 1);
+      else if (Array.isArray(child) && depth + 1 < MAX_DEPTH) this.visitArray(child, depth + 1);
       else this.visit(child, depth + 1);
       this.path.pop();
       if (this.tooDeep) return;
@@ -105,6 +109,11 @@ class JsonScan {
   private report(code: IssueCode, diagnostics: string): void {
     this.issues.push({ expression: formatPath(this.rootExpression, this.path), code, diagnostics });
   }
+}
+
+/** `_given`: the extension twin of a primitive element (http://hl7.org/fhir/R4/json.html#primitive). */
+function isTwinKey(key: string): boolean {
+  return key.charCodeAt(0) === 95;
 }
 
 /** 'Patient' + ['name', 0, 'given', 1] → 'Patient.name[0].given[1]'. */

@@ -32,6 +32,8 @@ export interface ChoiceRule {
   name: string;
   /** Its JSON property names, one per type: valueString, valueQuantity... */
   props: string[];
+  /** Their extension twins (`_valueString`...), named once here rather than on every check. */
+  twins: string[];
   required: boolean;
 }
 
@@ -67,7 +69,7 @@ function addChoiceRule(element: ElementDefinition, name: string, def: SchemaDefi
     .map((t) => name + t.code.charAt(0).toUpperCase() + t.code.slice(1))
     .filter((p) => def.properties?.[p] !== undefined);
   if (props.length === 0 || rules.choices.some((c) => c.name === name)) return;
-  rules.choices.push({ name, props, required: (element.min ?? 0) >= 1 });
+  rules.choices.push({ name, props, twins: props.map((p) => `_${p}`), required: (element.min ?? 0) >= 1 });
 }
 
 /** Mostly primitives (and Extension.url): a required complex element is already in the schema's own `required`. */

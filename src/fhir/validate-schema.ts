@@ -5,7 +5,7 @@ import { fhirJsonSchema } from './definitions';
 import { absoluteUriProblem, base64Problem, calendarProblem, xhtmlProblem } from './primitives';
 import { prepareSchema } from './validate-schema-prepare';
 import { findingFromAjvError } from './validate-issues';
-import type { ElementRules } from './validate-rules';
+import type { ChoiceRule, ElementRules } from './validate-rules';
 
 /**
  * Structural validation of one resource against the FHIR JSON schema, with one compiled ajv validator per resource
@@ -163,21 +163,32 @@ function checkExtension(this: SchemaResult, _s: boolean, data: Record<string, un
 }
 
 function checkElementRules(this: SchemaResult, rules: ElementRules, data: Record<string, unknown>, _p?: unknown, cxt?: DataValidationCxt): boolean {
-  const has = (name: string): boolean => Object.hasOwn(data, name) || Object.hasOwn(data, '_' + name);
   for (const name of rules.required) {
-    if (!has(name)) this.findings.push({ pointer: pointerOf(cxt), code: 'required', diagnostics: `Missing required element '${name}'` });
+    if (!Object.hasOwn(data, name) && !Object.hasOwn(data, `_${name}`)) {
+      this.findings.push({ pointer: pointerOf(cxt), code: 'required', diagnostics: `Missing required element '${name}'` });
+    }
   }
   for (const choice of rules.choices) {
-    const present = choice.props.filter(has);
-    if (present.length > 1) {
-      const diagnostics = `Only one of ${present.join(', ')} may be present (${choice.name}[x] is a single choice)`;
+    const present = presentChoices(choice, data);
+    if (present > 1) {
+      const names = choice.props.filter((p, i) => Object.hasOwn(data, p) || Object.hasOwn(data, choice.twins[i]));
+      const diagnostics = `Only one of ${names.join(', ')} may be present (${choice.name}[x] is a single choice)`;
       this.findings.push({ pointer: pointerOf(cxt), code: 'structure', diagnostics });
-    } else if (present.length === 0 && choice.required) {
+    } else if (present === 0 && choice.required) {
       const diagnostics = `Missing required element '${choice.name}[x]' (one of ${choice.props.join(', ')})`;
       this.findings.push({ pointer: pointerOf(cxt), code: 'required', diagnostics });
     }
   }
   return true;
+}
+
+/** How many of a choice element's properties (or their `_` twins) are present. */
+function presentChoices(choice: ChoiceRule, data: Record<string, unknown>): number {
+  let present = 0;
+  for (let i = 0; i < choice.props.length; i++) {
+    if (Object.hasOwn(data, choice.props[i]) || Object.hasOwn(data, choice.twins[i])) present++;
+  }
+  return present;
 }
 
 function pointerOf(cxt: DataValidationCxt | undefined): string {

@@ -59,25 +59,43 @@ export function compileComposite(
 /** Adds the entries of every complete tuple of a composite to `to.entries`. */
 export function runComposite(plan: CompositePlan, root: TypedValue, to: Target): void {
   const items = plan.items([root], root);
+  if (items.length === 0) return;
   const target: Target = { ...to, stamp: { param: to.stamp.param } };
   for (let tuple = 0; tuple < items.length; tuple++) {
+    const values = componentValues(plan, items[tuple], root);
+    if (!values) continue;
     target.stamp.tuple = tuple;
-    addTuple(plan, items[tuple], root, target);
+    addTuple(plan, values, target);
   }
 }
 
 /**
- * Adds the entries of one item straight to the index, and takes them back out if one of its components finds
- * nothing; cheaper than collecting each tuple apart, since almost every tuple is complete.
+ * The values each component finds in one item, or undefined as soon as one finds none. Most items miss some
+ * component (an Observation has one value[x], so three of its four code-value-* composites are incomplete), and
+ * finding that out before normalising anything saves building and discarding the entries of the others.
  */
-function addTuple(plan: CompositePlan, item: TypedValue, root: TypedValue, to: Target): void {
+function componentValues(plan: CompositePlan, item: TypedValue, root: TypedValue): TypedValue[][] | undefined {
+  const values: TypedValue[][] = [];
+  for (const component of plan.components) {
+    const found = component.evaluate([item], root);
+    if (found.length === 0) return undefined;
+    values.push(found);
+  }
+  return values;
+}
+
+/**
+ * Adds the entries of one item straight to the index, and takes them back out if one of its components gives
+ * no entry after all (a value its type cannot index).
+ */
+function addTuple(plan: CompositePlan, values: TypedValue[][], to: Target): void {
   const lists = Object.values(to.entries) as unknown[][];
   const lengths = lists.map((list) => list.length);
   for (let component = 0; component < plan.components.length; component++) {
-    const { evaluate, normalise } = plan.components[component];
+    const { normalise } = plan.components[component];
     const before = entryCount(lists);
     to.stamp.component = component;
-    for (const v of evaluate([item], root)) normalise(v.value, v.type, to);
+    for (const v of values[component]) normalise(v.value, v.type, to);
     if (entryCount(lists) === before) {
       lists.forEach((list, i) => (list.length = lengths[i]));
       return;

@@ -25,7 +25,12 @@ interface Compiled {
   positions: string[];
 }
 
-type StepCompiler = (positions: string[], rootType: string) => Compiled | undefined;
+type StepCompiler = ((positions: string[], rootType: string) => Compiled | undefined) & {
+  /** Set on a plain child step (no `[n]`): the same step reading only the keys whose values are of a type. */
+  narrowedTo?: (type: string) => StepCompiler;
+  /** Set on an `as(T)` step: T. */
+  asType?: string;
+};
 
 /**
  * Compiles `expression` for values whose type paths are `start` inside a resource of `rootType`. Undefined when it
@@ -33,8 +38,9 @@ type StepCompiler = (positions: string[], rootType: string) => Compiled | undefi
  * because it names an element or type R4 does not have at that point.
  */
 export function compilePath(expression: string, start: string[], rootType: string): Compiled | string | undefined {
-  const steps = parseExpression(expression.trim());
-  if (!steps) return undefined;
+  const parsed = parseExpression(expression.trim());
+  if (!parsed) return undefined;
+  const steps = fuseTypedChildren(parsed);
   let positions = start;
   const runs: PathEvaluator[] = [];
   for (const step of steps) {
@@ -44,6 +50,17 @@ export function compilePath(expression: string, start: string[], rootType: strin
     positions = compiled.positions;
   }
   return { run: chain(runs), positions };
+}
+
+/**
+ * `value as Quantity`, `value.as(Quantity)`: the child step reads only `valueQuantity` instead of all eleven
+ * value[x] keys and leaving the `as` to drop the others. The `as` step stays, and keeps everything.
+ */
+function fuseTypedChildren(steps: StepCompiler[]): StepCompiler[] {
+  return steps.map((step, i) => {
+    const type = steps[i + 1]?.asType;
+    return type !== undefined && step.narrowedTo ? step.narrowedTo(type) : step;
+  });
 }
 
 function chain(runs: PathEvaluator[]): PathEvaluator {
@@ -123,18 +140,29 @@ const unchanged: PathEvaluator = (context) => context;
 
 /** A child element: its JSON key(s) looked up once per possible parent type; `[n]` keeps the n-th value found. */
 function child(name: string, index: number | undefined): StepCompiler {
-  return (positions) => {
-    const table = new Map<string, Slot[]>();
-    for (const p of positions) {
-      const slots = childSlots(p, name);
-      if (slots) table.set(p, slots);
-    }
-    if (table.size === 0) return undefined;
-    const out = [...new Set([...table.values()].flat().map((s) => s.position))];
-    const read = readChildren(table);
-    const run: PathEvaluator = index === undefined ? read : (context, root) => read(context, root).slice(index, index + 1);
-    return { run, positions: out };
-  };
+  const step: StepCompiler = (positions) => compileChild(name, index, positions, undefined);
+  if (index === undefined) step.narrowedTo = (type) => (positions) => compileChild(name, undefined, positions, type);
+  return step;
+}
+
+/** With `onlyType`, keys whose values are not of that type are not read (the `as` that follows would drop them). */
+function compileChild(name: string, index: number | undefined, positions: string[], onlyType: string | undefined): Compiled | undefined {
+  const wanted = onlyType === undefined ? undefined : fhirTypeName(onlyType);
+  const table = new Map<string, Slot[]>();
+  let known = false;
+  for (const p of positions) {
+    const slots = childSlots(p, name);
+    if (!slots) continue;
+    known = true;
+    const kept = wanted === undefined ? slots : slots.filter((s) => isOfType(s.position, wanted));
+    if (kept.length > 0) table.set(p, kept);
+  }
+  if (!known) return undefined;
+  const out = [...new Set([...table.values()].flat().map((s) => s.position))];
+  if (table.size === 0) return { run: () => [], positions: out };
+  const read = readChildren(table);
+  const run: PathEvaluator = index === undefined ? read : (context, root) => read(context, root).slice(index, index + 1);
+  return { run, positions: out };
 }
 
 function readChildren(table: Map<string, Slot[]>): PathEvaluator {
@@ -162,13 +190,16 @@ function collect(value: unknown, type: string, into: TypedValue[]): void {
 
 /** `as(T)`, `ofType(T)`, `(x as T)`: keeps values of type T or a specialisation of it (Age is a Quantity). */
 function asType(name: string): StepCompiler {
-  return (positions) => {
+  const step: StepCompiler = (positions) => {
     const wanted = fhirTypeName(name);
     if (!wanted) return undefined;
     const kept = positions.filter((p) => isOfType(p, wanted));
+    if (kept.length === positions.length) return { run: unchanged, positions };
     const keep = new Set(kept);
     return { run: (context) => context.filter((v) => keep.has(v.type)), positions: kept };
   };
+  step.asType = name;
+  return step;
 }
 
 /**

@@ -34,23 +34,36 @@ export class IndexWriter {
     if (entries) this.add(rid, type, entries);
   }
 
+  /** One row per entry; arguments are passed one by one, so no array is built and spread per row. */
   private add(rid: number, type: string, e: IndexEntries): void {
+    const ins = this.insert;
     let n = 0;
-    const row = (entry: EntryBase) => [rid, n++, type, entry.param, entry.component ?? null, entry.tuple ?? null];
-    for (const s of e.strings) if (stored(s)) this.insert.strings.run(...row(s), s.value, s.exact);
+    for (const s of e.strings) {
+      if (stored(s)) ins.strings.run(rid, n++, type, s.param, s.component ?? null, s.tuple ?? null, s.value, s.exact);
+    }
     for (const t of e.tokens) {
-      if (stored(t)) this.insert.tokens.run(...row(t), t.system, t.code, t.text ?? null, t.typeSystem ?? null, t.typeCode ?? null);
+      if (!stored(t)) continue;
+      ins.tokens.run(rid, n++, type, t.param, t.component ?? null, t.tuple ?? null, t.system, t.code, t.text ?? null, t.typeSystem ?? null, t.typeCode ?? null);
     }
-    for (const d of e.dates) if (stored(d)) this.insert.dates.run(...row(d), d.low, d.high);
-    for (const x of e.numbers) if (stored(x)) this.insert.numbers.run(...row(x), x.value, x.low, x.high);
+    for (const d of e.dates) {
+      if (stored(d)) ins.dates.run(rid, n++, type, d.param, d.component ?? null, d.tuple ?? null, d.low, d.high);
+    }
+    for (const x of e.numbers) {
+      if (stored(x)) ins.numbers.run(rid, n++, type, x.param, x.component ?? null, x.tuple ?? null, x.value, x.low, x.high);
+    }
     for (const q of e.quantities) {
-      if (stored(q)) this.insert.quantities.run(...row(q), q.value, q.low, q.high, q.system, q.code, q.unit);
+      if (!stored(q)) continue;
+      ins.quantities.run(rid, n++, type, q.param, q.component ?? null, q.tuple ?? null, q.value, q.low, q.high, q.system, q.code, q.unit);
     }
-    for (const u of e.uris) if (stored(u)) this.insert.uris.run(...row(u), u.uri);
+    for (const u of e.uris) {
+      if (stored(u)) ins.uris.run(rid, n++, type, u.param, u.component ?? null, u.tuple ?? null, u.uri);
+    }
     for (const r of e.references) {
       if (!stored(r)) continue;
-      const fields = [r.targetType ?? null, r.targetId ?? null, r.version ?? null, r.url ?? null];
-      this.insert.references.run(...row(r), ...fields, r.identifierSystem ?? null, r.identifierValue ?? null);
+      ins.references.run(
+        rid, n++, type, r.param, r.component ?? null, r.tuple ?? null, r.targetType ?? null, r.targetId ?? null, r.version ?? null,
+        r.url ?? null, r.identifierSystem ?? null, r.identifierValue ?? null,
+      );
     }
   }
 }
