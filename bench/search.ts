@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   const idleStart = rss.sample();
   rss.start();
   const rows: Row[] = [];
-  const direct = await openStore({ storeUrl: `sqlite:${set.file}`, sqliteSynchronous: 'NORMAL' });
+  const direct = await openStore({ storeUrl: `sqlite:${set.file}`, sqliteSynchronous: 'NORMAL', logLevel: 'warn' });
   let floor = NaN;
   try {
     floor = await floorLatency(server.port, samples);

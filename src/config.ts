@@ -5,7 +5,7 @@
 export interface Config {
   port: number;
   host: string;
-  /** `sqlite:<path>`, `sqlite::memory:`; `mongodb://…` arrives with the MongoDB adapter. */
+  /** `sqlite:<path>`, `sqlite::memory:`, or `mongodb://host:port/db` (docs/store-mongo.md). */
   storeUrl: string;
   /** Public base of the FHIR endpoint (fullUrl, Location, links), without trailing slash. */
   baseUrl: string;
@@ -16,6 +16,26 @@ export interface Config {
   maxBundleEntries: number;
   /** SQLite durability: NORMAL survives a killed process, FULL also survives power loss. */
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** `off`: no authentication, allowed on a loopback host only; `smart`: SMART on FHIR bearer tokens (docs/security.md). */
+  authMode: 'off' | 'smart';
+  /** An external token issuer trusted besides the server's own (its `iss`); needs `authJwks`. */
+  authIssuer?: string;
+  /** The external issuer's keys: a JWKS file path or an http(s) URL. */
+  authJwks?: string;
+  /** The `aud` every access token must carry; the base URL when unset. */
+  authAudience?: string;
+  /** The registered clients file (JSON, see docs/security.md). */
+  authClients?: string;
+  /** The server's token signing key: PEM text or a PEM file path; generated into the data directory when unset. */
+  authSigningKey?: string;
+  /** The key of research pseudonyms (HMAC); at least 32 characters. */
+  pseudonymKey?: string;
+  /** Requests per second per client with a burst allowance; undefined when unlimited. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Origins browser apps may call from (CORS); `*` for any; empty for none. */
+  corsOrigins: string[];
+  /** An AuditEvent per authenticated FHIR interaction (AUDIT=on|off; on by default with AUTH=smart). */
+  audit: boolean;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -45,7 +65,58 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
     maxConditionalDeletes: integer('MAX_CONDITIONAL_DELETES', get('MAX_CONDITIONAL_DELETES') ?? '100', 1, 100000),
     maxBundleEntries: integer('MAX_BUNDLE_ENTRIES', get('MAX_BUNDLE_ENTRIES') ?? '10000', 1, 1000000),
     sqliteSynchronous: sync,
+    ...authSettings(get),
+    audit: onOff('AUDIT', get('AUDIT'), (get('AUTH') ?? 'off').toLowerCase() === 'smart'),
   };
+}
+
+type AuthSettings = Pick<Config, 'authMode' | 'authIssuer' | 'authJwks' | 'authAudience' | 'authClients' | 'authSigningKey'
+  | 'pseudonymKey' | 'rateLimit' | 'corsOrigins'>;
+
+function authSettings(get: (name: string) => string | undefined): AuthSettings {
+  const authMode = (get('AUTH') ?? 'off').toLowerCase();
+  if (authMode !== 'off' && authMode !== 'smart') throw new Error(`AUTH must be off or smart, got '${authMode}'`);
+  const authIssuer = get('AUTH_ISSUER') || undefined;
+  const authJwks = get('AUTH_JWKS') || undefined;
+  if (authIssuer && !authJwks) throw new Error('AUTH_ISSUER needs AUTH_JWKS (the issuer\'s keys: a file path or an http(s) URL)');
+  if (authJwks && !authIssuer) throw new Error('AUTH_JWKS needs AUTH_ISSUER (the issuer whose keys they are)');
+  const pseudonymKey = get('PSEUDONYM_KEY') || undefined;
+  if (pseudonymKey !== undefined && pseudonymKey.length < 32) throw new Error('PSEUDONYM_KEY must be at least 32 characters');
+  return {
+    authMode,
+    authIssuer,
+    authJwks,
+    authAudience: get('AUTH_AUDIENCE')?.replace(/\/+$/, '') || undefined,
+    authClients: get('AUTH_CLIENTS') || undefined,
+    authSigningKey: get('AUTH_SIGNING_KEY') || undefined,
+    pseudonymKey,
+    rateLimit: rateLimit(get('RATE_LIMIT')),
+    corsOrigins: corsOrigins(get('CORS_ORIGINS')),
+  };
+}
+
+/** `RATE_LIMIT=50` (50 requests/s, bursts of 100) or `RATE_LIMIT=50:200`; `0` or unset: unlimited. */
+function rateLimit(raw: string | undefined): Config['rateLimit'] {
+  if (!raw || raw === '0') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(raw);
+  const perSecond = m ? Number(m[1]) : NaN;
+  const burst = m?.[2] !== undefined ? Number(m[2]) : Math.max(1, Math.ceil(perSecond * 2));
+  if (!m || !(perSecond > 0) || burst < 1) throw new Error(`RATE_LIMIT must be <requests per second>[:<burst>], got '${raw}'`);
+  return { perSecond, burst };
+}
+
+function corsOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
+  for (const o of origins) {
+    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new Error(`CORS_ORIGINS must list origins (scheme://host[:port]) or *, got '${o}'`);
+  }
+  return origins;
+}
+
+function onOff(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new Error(`${name} must be on or off, got '${raw}'`);
 }
 
 function integer(name: string, raw: string, min: number, max: number): number {

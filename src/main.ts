@@ -4,11 +4,17 @@ import { loadConfig, type Config } from './config';
 import { createLogger } from './log';
 import { openStore } from './store/open';
 import { validateResource } from './fhir/validate';
+import { seedCommand, SEED_USAGE } from './cli/seed';
+import { clientCommand, CLIENT_USAGE } from './cli/client';
+import { authStartupRefusal } from './access/startup-rule';
 
-/** The `region-fhir` CLI. Commands: serve (more arrive with their issues: ingest, import, export, seed). */
+/** The `region-fhir` CLI. Commands: serve, seed (more arrive with their issues: ingest, import, export). */
 const USAGE = `usage: region-fhir <command> [--flag value ...]
 commands:
-  serve      serve the FHIR API (flags: --port --host --store-url --base-url --log-level --max-body-bytes)
+  serve      serve the FHIR API (flags: --port --host --store-url --base-url --log-level --max-body-bytes --auth ...;
+             --insecure-no-auth to serve without authentication on a non-loopback host)
+${SEED_USAGE}
+${CLIENT_USAGE}
 flags override the environment variables of the same name (PORT, HOST, STORE_URL, BASE_URL, LOG_LEVEL, ...)`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,14 +23,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  // seed has flags of its own (--store takes no value), so it parses its arguments itself.
+  if (command === 'seed') return seedCommand(rest, process.env);
+  if (command === 'client') return clientCommand(rest, process.env);
+  // The one flag without a value: serving without authentication on a non-loopback address must be said explicitly.
+  const insecureNoAuth = rest.includes('--insecure-no-auth');
   let config: Config;
   try {
-    config = loadConfig(process.env, parseFlags(rest));
+    config = loadConfig(process.env, parseFlags(rest.filter((arg) => arg !== '--insecure-no-auth')));
   } catch (err) {
     process.stderr.write(`region-fhir: ${(err as Error).message}\n`);
     return 2;
   }
-  if (command === 'serve') return serve(config);
+  if (command === 'serve') return serve(config, insecureNoAuth);
   process.stderr.write(`region-fhir: unknown command '${command}'\n${USAGE}\n`);
   return 2;
 }
@@ -42,8 +53,13 @@ function parseFlags(args: string[]): Record<string, string> {
   return flags;
 }
 
-async function serve(initial: Config): Promise<number> {
+async function serve(initial: Config, insecureNoAuth: boolean): Promise<number> {
   const log = createLogger(initial.logLevel);
+  const refusal = authStartupRefusal(initial, insecureNoAuth, log);
+  if (refusal) {
+    process.stderr.write(`region-fhir: ${refusal}\n`);
+    return 2;
+  }
   const store = await openStore(initial);
   warmUp();
   const server = http.createServer();

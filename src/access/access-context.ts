@@ -126,8 +126,3 @@ function parseConstraints(query: string): Array<[string, string]> | undefined {
   }
   return pairs.length > 0 ? pairs : undefined;
 }
-
-/** The scope string of a list of scopes, as written (for the token `scope` claim and the token response). */
-export function scopeText(scopes: Array<{ text: string } | string>): string {
-  return scopes.map((s) => (typeof s === 'string' ? s : s.text)).join(' ');
-}

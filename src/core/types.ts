@@ -1,4 +1,4 @@
-import type { FhirResource } from 'fhir/r4';
+import type { CapabilityStatementRestSecurity, FhirResource } from 'fhir/r4';
 import type { AccessContext } from '../access/access-context';
 import type { IndexExtractor } from '../search/extract';
 import type { Store } from '../store/types';
@@ -42,6 +42,8 @@ export interface CoreConfig {
   maxConditionalDeletes: number;
   /** The most entries one batch or transaction may hold. */
   maxBundleEntries: number;
+  /** CapabilityStatement.rest.security: how clients authenticate (SMART on FHIR), or that nobody needs to. */
+  security?: CapabilityStatementRestSecurity;
 }
 
 /** What every interaction gets: passed down explicitly, never reached for. */

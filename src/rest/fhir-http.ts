@@ -25,7 +25,7 @@ export interface FhirHttpDeps {
   /** URL path prefix of the FHIR base, e.g. `/fhir`. */
   mount: string;
   /** The caller of a request from its Authorization header; rejects with a 401 FhirError. */
-  authenticate: (authorization: string | undefined) => Promise<AccessContext>;
+  authenticate: (authorization: string | undefined, remoteAddress?: string) => Promise<AccessContext>;
   /** Records who accessed what (src/access/audit-trail.ts); the answer waits for it. */
   audit?: (exchange: { request: FhirRequest; response: FhirResponse; access: AccessContext }) => Promise<void>;
 }
@@ -44,7 +44,7 @@ export function fhirHttpHandler(deps: FhirHttpDeps): (req: IncomingMessage, res:
     const pretty = url.query.get('_pretty') === 'true';
     // The caller is known before the body is read, so an unauthenticated client cannot make the server buffer one.
     const isPublic = req.method === 'GET' && PUBLIC_PATHS.has(url.path);
-    (isPublic ? Promise.resolve(undefined) : deps.authenticate(req.headers.authorization))
+    (isPublic ? Promise.resolve(undefined) : deps.authenticate(req.headers.authorization, req.socket.remoteAddress))
       .then(async (access) => {
         const raw = await readBody(req, deps.maxBodyBytes);
         negotiate(url.query.get('_format') ?? undefined, req.headers.accept);

@@ -20,6 +20,21 @@ describe('REST: CapabilityStatement', () => {
     assert.equal(cs.rest[0].resource.length, 147);
   });
 
+  it('says how clients authenticate: loudly nobody with AUTH=off, SMART on FHIR with AUTH=smart', async () => {
+    const off = (await s.http.get('/fhir/metadata')).body.rest[0].security;
+    assert.match(off.description, /AUTH=off/);
+    const smart = await testServer({ authMode: 'smart', audit: true });
+    try {
+      const security = (await smart.http.get('/fhir/metadata').expect(200)).body.rest[0].security;
+      assert.equal(security.service[0].coding[0].code, 'SMART-on-FHIR');
+      const uris = security.extension.find((e: { url: string }) => e.url.endsWith('oauth-uris'));
+      assert.ok(uris.extension.some((e: { url: string; valueUri: string }) => e.url === 'token' && e.valueUri.endsWith('/auth/token')));
+      assert.equal((await smart.http.get('/fhir/Patient')).status, 401, 'data needs a token');
+    } finally {
+      await smart.close();
+    }
+  });
+
   it('lists only registered interactions and operations, and every registered one', async () => {
     const cs = (await s.http.get('/fhir/metadata')).body;
     const patient = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');

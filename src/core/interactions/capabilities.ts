@@ -39,6 +39,7 @@ export function capabilityStatement(ctx: Context): CapabilityStatement {
     patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [{
       mode: 'server',
+      ...(ctx.config.security ? { security: ctx.config.security } : {}),
       resource: resourceTypes().map((type) => resourceCapability(type, ctx.store.searchParameters())),
       interaction: systemInteractions(),
       operation: OPERATIONS.filter((o) => o.definition.system).map((o) => ({ name: o.definition.code, definition: o.definition.url! })),

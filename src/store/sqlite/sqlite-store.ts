@@ -15,6 +15,7 @@ import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyStored } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
+import { ParameterSets } from '../parameter-sets';
 import { rebuildEntries } from './reindex';
 import { SqliteSettings } from './settings';
 
@@ -58,12 +59,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly extractor: IndexExtractor;
   private readonly settings: SqliteSettings;
-  /** What writes index with; ahead of `searchable` while a reindex runs. */
-  private indexing: SearchParameters;
-  /** What searches may use: a parameter is searchable once every resource it applies to has its entries. */
-  private searchable: SearchParameters;
-  /** Reindexes run one after another, each planned from the set the previous one left. */
-  private reindexing: Promise<unknown> = Promise.resolve();
+  private readonly parameters: ParameterSets;
   private readonly now: () => number;
   private readonly history_: SqliteHistory;
   private lastCommitMs: number;
@@ -80,8 +76,8 @@ export class SqliteStore implements Store {
     this.db = new Database(options.filename);
     const schema = openSchema(this.db, options.synchronous ?? 'NORMAL');
     this.settings = new SqliteSettings(this.db);
-    this.indexing = this.searchable = restoreParameters(this.settings.get(CUSTOM_PARAMETERS_KEY));
-    this.extractor = new IndexExtractor({ parameters: () => this.indexing });
+    this.parameters = new ParameterSets(restoreParameters(this.settings.get(CUSTOM_PARAMETERS_KEY)));
+    this.extractor = new IndexExtractor({ parameters: () => this.parameters.indexing });
     this.now = options.now ?? Date.now;
     this.stmts = prepareStatements(this.db);
     this.indexes = new IndexWriter(this.db);
@@ -166,29 +162,16 @@ export class SqliteStore implements Store {
   }
 
   searchParameters(): SearchParameters {
-    return this.searchable;
+    return this.parameters.searchable;
   }
 
   reindex(plan: (current: SearchParameters) => ReindexPlan, options: ReindexOptions = {}): Promise<{ resources: number }> {
-    const run = this.reindexing.then(() => this.reindexNow(plan, options));
-    this.reindexing = run.catch(() => undefined);
-    return run;
-  }
-
-  private async reindexNow(plan: (current: SearchParameters) => ReindexPlan, options: ReindexOptions): Promise<{ resources: number }> {
-    const { parameters, types } = plan(this.searchable);
-    this.indexing = parameters;
-    try {
+    return this.parameters.reindex(plan, async ({ parameters, types }) => {
       const extract = (json: string) => this.extractor.extract(parseFhirJson(json) as FhirResource);
       const resources = await rebuildEntries(this.db, this.indexes, extract, { types, batchSize: options.batchSize ?? 500 });
       this.settings.put(CUSTOM_PARAMETERS_KEY, JSON.stringify(parameters.customParameters()));
-      this.searchable = parameters;
-      return { resources };
-    } catch (error) {
-      // Entries rebuilt so far also hold the new parameters' values: unsearchable under the old set, so harmless.
-      this.indexing = this.searchable;
-      throw error;
-    }
+      return resources;
+    });
   }
 
   async ready(): Promise<boolean> {
