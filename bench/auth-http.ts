@@ -12,7 +12,7 @@ import { handle } from '../src/core/handle';
  * `node dist/bench/auth-http.js`: read throughput of one Patient with and without token checking, as a ratio.
  * The server runs as a child process, AUTH=off or AUTH=smart (token checked, access-checked store), with one token
  * reused by all connections, as a client does. BENCH_ROUNDS rounds (default 3) of BENCH_DURATION seconds (default
- * 5) per mode, alternating; medians. Auditing is not part of this figure.
+ * 5) per mode, alternating; medians. AUTH=smart audits every read (AUDIT defaults to on with it), as deployed.
  */
 type Cannon = (options: Record<string, unknown>) => Promise<{ requests: { average: number; total: number }; non2xx: number; errors: number }>;
 

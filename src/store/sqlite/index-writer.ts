@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { EntryBase, IndexEntries } from '../../search/index-model';
+import type { DateStats } from './date-stats';
 import { INDEX_TABLE_NAMES } from './schema';
 
 /**
@@ -20,7 +21,8 @@ export class IndexWriter {
   private readonly deletes: Statement[];
   private readonly insert: Record<keyof IndexEntries, Statement>;
 
-  constructor(db: Database.Database) {
+  /** `dateStats`: told of every resource's date entries, so date range bounds stay true (date-stats.ts). */
+  constructor(db: Database.Database, private readonly dateStats?: DateStats) {
     this.deletes = INDEX_TABLE_NAMES.map((table) => db.prepare(`DELETE FROM ${table} WHERE rid = ?`));
     this.insert = prepareInserts(db);
   }
@@ -31,7 +33,9 @@ export class IndexWriter {
    */
   replace(rid: number, type: string, entries: IndexEntries | undefined, fresh: boolean): void {
     if (!fresh) for (const statement of this.deletes) statement.run(rid);
-    if (entries) this.add(rid, type, entries);
+    if (!entries) return;
+    this.add(rid, type, entries);
+    this.dateStats?.observe(type, entries.dates);
   }
 
   /** One row per entry; arguments are passed one by one, so no array is built and spread per row. */

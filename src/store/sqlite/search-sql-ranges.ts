@@ -44,6 +44,29 @@ function approximateDate(low: string, high: string, d: DateValue, b: SqlBuilder)
   return `${low} <= ${b.bind(widenedHigh)} AND ${high} >= ${b.bind(widenedLow)}`;
 }
 
+/** Prefixes that bound a date from below, and from above: https://hl7.org/fhir/R4/search.html#prefix */
+const LOWER: ReadonlySet<string> = new Set(['ge', 'gt', 'sa']);
+const UPPER: ReadonlySet<string> = new Set(['lt', 'le', 'eb']);
+
+/**
+ * `date=geX&date=ltY` on a parameter that holds one value per resource: the value must meet both, so one scan of
+ * the (type, param, low) index answers it. Every lower prefix implies high >= X's low, hence low >= X's low less the
+ * widest span of any value; every upper prefix implies low <= Y's high. Those two bounds are what make the scan a
+ * range; the prefixes' own tests then decide. Undefined when the pair is not one lower and one upper bound.
+ */
+export function mergedDateRange(
+  x: string, first: DateValue, second: DateValue, maxSpanMs: number, b: SqlBuilder,
+): string | undefined {
+  const [lower, upper] = LOWER.has(first.prefix) && UPPER.has(second.prefix) ? [first, second]
+    : LOWER.has(second.prefix) && UPPER.has(first.prefix) ? [second, first] : [];
+  if (!lower || !upper) return undefined;
+  const low = `${x}.low`;
+  const high = `${x}.high`;
+  const from = isoClamped(Date.parse(lower.low) - maxSpanMs);
+  const tests = [dateArms(low, high, lower, b), dateArms(low, high, upper, b)].map((arms) => `((${arms.join(') OR (')}))`);
+  return `${low} >= ${b.bind(from)} AND ${low} <= ${b.bind(upper.high)} AND ${tests.join(' AND ')}`;
+}
+
 const MIN_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
 const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 

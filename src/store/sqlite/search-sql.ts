@@ -1,5 +1,6 @@
 import type { SearchQuery } from '../../search/model';
 import { SqlBuilder, subjectTypeSql, type FilterSql, type SqlValue, type Subject } from './search-sql-builder';
+import { mergeDateRanges, type DateStatsOf } from './search-sql-date-range';
 import { filterSql } from './search-sql-filters';
 import { decodeCursor, encodeCursor, keysetSql, type CursorValue } from './search-sql-keyset';
 import { orderBySql, orderKeys, type OrderKey } from './search-sql-sort';
@@ -25,13 +26,13 @@ const ROW_COLUMNS = 'r.rid, r.type, r.id, r.version, r.last_updated, r.deleted, 
  * and only its rows are joined with `versions`, so that the JSON of the other matches is never read or sorted.
  * `nowMs` anchors the `ap` date prefix.
  */
-export function compileSearch(query: SearchQuery, limit: number, nowMs: number): CompiledSql {
+export function compileSearch(query: SearchQuery, limit: number, nowMs: number, dateStats?: DateStatsOf): CompiledSql {
   const b = new SqlBuilder(nowMs);
   const r: Subject = { alias: 'r', types: query.types };
   const walk = walkPlan(query);
   // A walk (search-sql-walk.ts) has neither filters nor sort expressions: those parts are built on a scratch
   // builder, so that the statement binds only the values it uses.
-  const filters = query.filters.map((f) => filterSql(f, r, walk ? new SqlBuilder(nowMs) : b));
+  const filters = compileFilters(query, r, walk ? new SqlBuilder(nowMs) : b, dateStats);
   const keys = orderKeys(query.sort, r, walk ? new SqlBuilder(nowMs) : b);
   const last = query.cursor ? decodeCursor(query.cursor, keys.length) : undefined;
   const single = query.sort.length === 0 && filters.length === 1 ? filters[0].rids : undefined;
@@ -84,11 +85,16 @@ function computedPage(where: string[], keys: OrderKey[], last: CursorValue[] | u
 }
 
 /** How many resources match, for `_total`. */
-export function compileCount(query: SearchQuery, nowMs: number): CompiledSql {
+export function compileCount(query: SearchQuery, nowMs: number, dateStats?: DateStatsOf): CompiledSql {
   const b = new SqlBuilder(nowMs);
   const r: Subject = { alias: 'r', types: query.types };
-  const where = whereSql(query.filters.map((f) => filterSql(f, r, b)), r, b);
+  const where = whereSql(compileFilters(query, r, b, dateStats), r, b);
   return { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.join(' AND ')}`, params: b.params };
+}
+
+function compileFilters(query: SearchQuery, r: Subject, b: SqlBuilder, dateStats: DateStatsOf | undefined): FilterSql[] {
+  const { rest, merged } = mergeDateRanges(query.filters, r, dateStats, b);
+  return [...rest.map((f) => filterSql(f, r, b)), ...merged];
 }
 
 function whereSql(compiled: FilterSql[], r: Subject, b: SqlBuilder): string[] {

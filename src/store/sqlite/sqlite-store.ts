@@ -16,7 +16,9 @@ import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyStored } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
 import { ParameterSets } from '../parameter-sets';
+import { DateStats } from './date-stats';
 import { rebuildEntries } from './reindex';
+import type { DateStatsOf } from './search-sql-date-range';
 import { SqliteSettings } from './settings';
 
 export interface SqliteStoreOptions {
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
   private lastCommitMs: number;
   private readonly stmts;
   private readonly indexes: IndexWriter;
+  private readonly dateStatsOf: DateStatsOf;
   /** Search statements by SQL text, which depends only on a query's shape (its values are bound parameters). */
   private readonly searchStatements = new Map<string, Database.Statement>();
   private pending: PendingCommit[] = [];
@@ -80,7 +83,9 @@ export class SqliteStore implements Store {
     this.extractor = new IndexExtractor({ parameters: () => this.parameters.indexing });
     this.now = options.now ?? Date.now;
     this.stmts = prepareStatements(this.db);
-    this.indexes = new IndexWriter(this.db);
+    const dateStats = new DateStats(this.db);
+    this.dateStatsOf = (type, param) => dateStats.get(type, param);
+    this.indexes = new IndexWriter(this.db, dateStats);
     if (schema.reindex) reindexAll(this.db, this.indexes, (json) => this.extractor.extract(parseFhirJson(json) as FhirResource));
     const last = this.stmts.lastUpdated.get() as { lu: string | null };
     this.lastCommitMs = last.lu ? Date.parse(last.lu) : 0;
@@ -189,21 +194,21 @@ export class SqliteStore implements Store {
    * `estimate` is answered exactly too. A first page with room to spare is its own total: no count query.
    */
   private searchSync(query: SearchQuery): Page<StoredVersion> {
-    const rows = this.run(compileSearch(query, query.count + 1, this.now())) as VersionRow[];
+    const rows = this.run(compileSearch(query, query.count + 1, this.now(), this.dateStatsOf)) as VersionRow[];
     const page: Page<StoredVersion> = { entries: rows.slice(0, query.count).map(toVersion) };
     if (rows.length > query.count && query.count > 0) {
       page.next = cursorAfter(query, rows[query.count - 1] as unknown as Record<string, unknown>);
     }
     if (query.total !== 'none' || query.count === 0) {
       const complete = !query.cursor && query.count > 0 && rows.length <= query.count;
-      page.total = complete ? rows.length : (this.run(compileCount(query, this.now()))[0] as { n: number }).n;
+      page.total = complete ? rows.length : (this.run(compileCount(query, this.now(), this.dateStatsOf))[0] as { n: number }).n;
     }
     return page;
   }
 
   /** Ids of current resources matching a condition, bounded so a broad condition cannot load the whole store. */
   private matchIds(query: SearchQuery, limit: number): VersionRow[] {
-    return this.run(compileSearch({ ...query, sort: [], cursor: undefined }, limit, this.now())) as VersionRow[];
+    return this.run(compileSearch({ ...query, sort: [], cursor: undefined }, limit, this.now(), this.dateStatsOf)) as VersionRow[];
   }
 
   /**
@@ -211,7 +216,7 @@ export class SqliteStore implements Store {
    * diagnosing a slow query, never for serving.
    */
   explain(query: SearchQuery): string[] {
-    const { sql, params } = compileSearch(query, query.count + 1, this.now());
+    const { sql, params } = compileSearch(query, query.count + 1, this.now(), this.dateStatsOf);
     const steps = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ id: number; parent: number; detail: string }>;
     const depth = new Map<number, number>([[0, -1]]);
     return steps.map((s) => {
