@@ -5,6 +5,7 @@ import { storedParams } from '../../search/aliases';
 import type { SearchParameters } from '../../search/parameters';
 import { anyOf, every, notSupported, NOTHING } from './search-conditions';
 import { sortFieldName } from './search-fields';
+import { encodeCursor, type CursorValue } from '../cursor';
 
 /**
  * `_sort` and keyset paging: https://hl7.org/fhir/R4/search.html#sort, https://hl7.org/fhir/R4/http.html#paging
@@ -28,7 +29,7 @@ export interface OrderKey {
   presence?: string;
 }
 
-export type CursorValue = string | number | null;
+export { decodeCursor, type CursorValue } from '../cursor';
 
 /** The keys of a query's order, then rid. */
 export function orderKeys(sort: readonly SortKey[], types: readonly string[], parameters: SearchParameters): OrderKey[] {
@@ -99,23 +100,3 @@ function valueAt(doc: Document, path: string): CursorValue {
   return typeof at === 'string' || typeof at === 'number' ? at : null;
 }
 
-function encodeCursor(values: CursorValue[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-/** The values of a cursor made by encodeCursor for a query with `length` order keys; a 400 otherwise. */
-export function decodeCursor(cursor: string, length: number): CursorValue[] {
-  try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length && values.every(isCursorValue) && typeof values[length - 1] === 'number') {
-      return values as CursorValue[];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalid('The paging cursor is not valid for this search', ['_cursor']);
-}
-
-function isCursorValue(v: unknown): v is CursorValue {
-  return v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-}

@@ -1,4 +1,4 @@
-import { invalid } from '../../fhir/errors';
+import type { CursorValue } from '../cursor';
 import type { SqlBuilder } from './search-sql-builder';
 import type { OrderKey } from './search-sql-sort';
 
@@ -10,28 +10,7 @@ import type { OrderKey } from './search-sql-sort';
  * cursor shows it again). https://hl7.org/fhir/R4/http.html#paging leaves the mechanism to the server.
  */
 
-export type CursorValue = string | number | null;
-
-export function encodeCursor(values: CursorValue[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-/** The values of a cursor made by encodeCursor for a query with `length` order keys; a 400 otherwise. */
-export function decodeCursor(cursor: string, length: number): CursorValue[] {
-  try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length && values.every(isCursorValue) && typeof values[length - 1] === 'number') {
-      return values as CursorValue[];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalid('The paging cursor is not valid for this search', ['_cursor']);
-}
-
-function isCursorValue(v: unknown): v is CursorValue {
-  return v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-}
+export { decodeCursor, encodeCursor, type CursorValue } from '../cursor';
 
 /**
  * Rows after `last` in the order of `keys`: (k0 after v0) OR (k0 = v0 AND k1 after v1) OR …, written out by hand
