@@ -17,6 +17,12 @@ export class SqlBuilder {
   private values = 0;
   private aliases = 0;
 
+  /**
+   * `_has` filters whose sources are many (search-sql-chains.ts): tested per candidate instead of listed, so that a
+   * page can stop early.
+   */
+  commonHas: ReadonlySet<unknown> = new Set();
+
   /** `nowMs`: the instant `ap` (approximately) date searches measure their tolerance from. */
   constructor(readonly nowMs: number) {}
 

@@ -29,6 +29,7 @@ export function chainSql(f: ChainFilter, subject: Subject, b: SqlBuilder, nested
 
 /** Subjects that a current `type` resource matching the inner filter refers to through its `param`. */
 export function hasSql(f: HasFilter, subject: Subject, b: SqlBuilder, nested: NestedFilter): FilterSql {
+  if (b.commonHas.has(f)) return hasExistsSql(f, subject, b, nested);
   const h = b.alias('h');
   const x = b.alias('x');
   const t = b.alias('t');
@@ -44,4 +45,24 @@ export function hasSql(f: HasFilter, subject: Subject, b: SqlBuilder, nested: Ne
     `CROSS JOIN resources ${t} ON ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id`,
   ].join(' ');
   return { sql: `${subject.alias}.rid IN (SELECT ${t}.rid FROM ${from} WHERE ${where.join(' AND ')})`, drives: 'rid' };
+}
+
+/**
+ * The same `_has` for an inner filter that matches many sources (a common code): listing every referenced subject
+ * first would follow all of them before a page of 20 is taken. Instead each candidate subject, in page order, is
+ * tested for a reference from the sources, whose rids are listed once (SQLite keeps the list as a temporary index);
+ * with many sources the first candidates mostly match and the page stops early.
+ */
+function hasExistsSql(f: HasFilter, subject: Subject, b: SqlBuilder, nested: NestedFilter): FilterSql {
+  const h = b.alias('h');
+  const x = b.alias('x');
+  const source: Subject = { alias: h, types: [f.type] };
+  const inner = nested(f.filter, source, b);
+  const sources = inner.rids ?? `SELECT ${h}.rid FROM resources ${h} WHERE ${[...subjectTypeSql(source, [inner], b), `${h}.deleted = 0`, inner.sql].join(' AND ')}`;
+  const s = subject.alias;
+  const where = [
+    `${x}.target_id = ${s}.id`, `${x}.target_type = ${s}.type`, `${x}.type = ${b.bind(f.type)}`, `${x}.param = ${b.bind(f.param)}`,
+    `${x}.rid IN (${sources})`,
+  ];
+  return { sql: `EXISTS (SELECT 1 FROM idx_reference ${x} WHERE ${where.join(' AND ')})`, drives: 'none' };
 }

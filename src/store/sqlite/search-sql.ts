@@ -1,4 +1,4 @@
-import type { SearchQuery } from '../../search/model';
+import type { HasFilter, SearchQuery } from '../../search/model';
 import { SqlBuilder, subjectTypeSql, type FilterSql, type SqlValue, type Subject } from './search-sql-builder';
 import { mergeDateRanges, type DateStatsOf } from './search-sql-date-range';
 import { filterSql } from './search-sql-filters';
@@ -26,13 +26,22 @@ const ROW_COLUMNS = 'r.rid, r.type, r.id, r.version, r.last_updated, r.deleted, 
  * and only its rows are joined with `versions`, so that the JSON of the other matches is never read or sorted.
  * `nowMs` anchors the `ap` date prefix.
  */
-export function compileSearch(query: SearchQuery, limit: number, nowMs: number, dateStats?: DateStatsOf): CompiledSql {
-  const b = new SqlBuilder(nowMs);
+/**
+ * What the store knows of its data that changes a plan but not an answer: date parameters' value counts and spans
+ * (search-sql-date-range.ts), and whether a `_has` filter's sources are many (search-sql-chains.ts).
+ */
+export interface PlanHints {
+  dateStats?: DateStatsOf;
+  manySources?: (f: HasFilter) => boolean;
+}
+
+export function compileSearch(query: SearchQuery, limit: number, nowMs: number, hints: PlanHints = {}): CompiledSql {
+  const b = builder(query, nowMs, hints);
   const r: Subject = { alias: 'r', types: query.types };
   const walk = walkPlan(query);
   // A walk (search-sql-walk.ts) has neither filters nor sort expressions: those parts are built on a scratch
   // builder, so that the statement binds only the values it uses.
-  const filters = compileFilters(query, r, walk ? new SqlBuilder(nowMs) : b, dateStats);
+  const filters = compileFilters(query, r, walk ? new SqlBuilder(nowMs) : b, hints.dateStats);
   const keys = orderKeys(query.sort, r, walk ? new SqlBuilder(nowMs) : b);
   const last = query.cursor ? decodeCursor(query.cursor, keys.length) : undefined;
   const single = query.sort.length === 0 && filters.length === 1 ? filters[0].rids : undefined;
@@ -85,11 +94,19 @@ function computedPage(where: string[], keys: OrderKey[], last: CursorValue[] | u
 }
 
 /** How many resources match, for `_total`. */
-export function compileCount(query: SearchQuery, nowMs: number, dateStats?: DateStatsOf): CompiledSql {
-  const b = new SqlBuilder(nowMs);
+export function compileCount(query: SearchQuery, nowMs: number, hints: PlanHints = {}): CompiledSql {
+  const b = builder(query, nowMs, hints);
   const r: Subject = { alias: 'r', types: query.types };
-  const where = whereSql(compileFilters(query, r, b, dateStats), r, b);
+  const where = whereSql(compileFilters(query, r, b, hints.dateStats), r, b);
   return { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.join(' AND ')}`, params: b.params };
+}
+
+/** Top-level `_has` filters over many sources are tested per candidate; nested ones keep their list. */
+function builder(query: SearchQuery, nowMs: number, hints: PlanHints): SqlBuilder {
+  const b = new SqlBuilder(nowMs);
+  const many = hints.manySources;
+  if (many) b.commonHas = new Set(query.filters.filter((f): f is HasFilter => f.kind === 'has' && many(f)));
+  return b;
 }
 
 function compileFilters(query: SearchQuery, r: Subject, b: SqlBuilder, dateStats: DateStatsOf | undefined): FilterSql[] {

@@ -10,7 +10,7 @@ import type {
   CommitOptions, HistoryOptions, OpResult, Page, Placement, ReindexOptions, ReindexPlan, Store, StoredVersion, WriteOp,
 } from '../types';
 import { openSchema } from './schema';
-import { compileCount, compileSearch, cursorAfter, type CompiledSql } from './search-sql';
+import { compileCount, compileSearch, cursorAfter, type CompiledSql, type PlanHints } from './search-sql';
 import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyStored } from '../../fhir/json';
@@ -18,7 +18,6 @@ import { toVersion, type VersionRow } from './rows';
 import { ParameterSets } from '../parameter-sets';
 import { DateStats } from './date-stats';
 import { rebuildEntries } from './reindex';
-import type { DateStatsOf } from './search-sql-date-range';
 import { SqliteSettings } from './settings';
 
 export interface SqliteStoreOptions {
@@ -28,6 +27,12 @@ export interface SqliteStoreOptions {
   /** Milliseconds since the epoch; injectable so tests can control time. */
   now?: () => number;
 }
+
+/**
+ * A `_has` whose inner filter matches at least this many sources is tested per candidate subject rather than by
+ * listing every subject the sources refer to (search-sql-chains.ts).
+ */
+const MANY_SOURCES = 1000;
 
 /** Where the custom search parameters in force are kept (src/store/sqlite/settings.ts). */
 const CUSTOM_PARAMETERS_KEY = 'search.custom-parameters';
@@ -67,7 +72,7 @@ export class SqliteStore implements Store {
   private lastCommitMs: number;
   private readonly stmts;
   private readonly indexes: IndexWriter;
-  private readonly dateStatsOf: DateStatsOf;
+  private readonly hints: PlanHints;
   /** Search statements by SQL text, which depends only on a query's shape (its values are bound parameters). */
   private readonly searchStatements = new Map<string, Database.Statement>();
   private pending: PendingCommit[] = [];
@@ -84,7 +89,10 @@ export class SqliteStore implements Store {
     this.now = options.now ?? Date.now;
     this.stmts = prepareStatements(this.db);
     const dateStats = new DateStats(this.db);
-    this.dateStatsOf = (type, param) => dateStats.get(type, param);
+    this.hints = {
+      dateStats: (type, param) => dateStats.get(type, param),
+      manySources: (f) => this.countUpTo({ types: [f.type], filters: [f.filter], sort: [], count: MANY_SOURCES, total: 'none' }) >= MANY_SOURCES,
+    };
     this.indexes = new IndexWriter(this.db, dateStats);
     if (schema.reindex) reindexAll(this.db, this.indexes, (json) => this.extractor.extract(parseFhirJson(json) as FhirResource));
     const last = this.stmts.lastUpdated.get() as { lu: string | null };
@@ -194,21 +202,26 @@ export class SqliteStore implements Store {
    * `estimate` is answered exactly too. A first page with room to spare is its own total: no count query.
    */
   private searchSync(query: SearchQuery): Page<StoredVersion> {
-    const rows = this.run(compileSearch(query, query.count + 1, this.now(), this.dateStatsOf)) as VersionRow[];
+    const rows = this.run(compileSearch(query, query.count + 1, this.now(), this.hints)) as VersionRow[];
     const page: Page<StoredVersion> = { entries: rows.slice(0, query.count).map(toVersion) };
     if (rows.length > query.count && query.count > 0) {
       page.next = cursorAfter(query, rows[query.count - 1] as unknown as Record<string, unknown>);
     }
     if (query.total !== 'none' || query.count === 0) {
       const complete = !query.cursor && query.count > 0 && rows.length <= query.count;
-      page.total = complete ? rows.length : (this.run(compileCount(query, this.now(), this.dateStatsOf))[0] as { n: number }).n;
+      page.total = complete ? rows.length : (this.run(compileCount(query, this.now(), this.hints))[0] as { n: number }).n;
     }
     return page;
   }
 
+  /** How many resources match, counting no further than `query.count`: a cheap probe of a filter's selectivity. */
+  private countUpTo(query: SearchQuery): number {
+    return this.run(compileSearch(query, query.count, this.now(), { dateStats: this.hints.dateStats })).length;
+  }
+
   /** Ids of current resources matching a condition, bounded so a broad condition cannot load the whole store. */
   private matchIds(query: SearchQuery, limit: number): VersionRow[] {
-    return this.run(compileSearch({ ...query, sort: [], cursor: undefined }, limit, this.now(), this.dateStatsOf)) as VersionRow[];
+    return this.run(compileSearch({ ...query, sort: [], cursor: undefined }, limit, this.now(), this.hints)) as VersionRow[];
   }
 
   /**
@@ -216,7 +229,7 @@ export class SqliteStore implements Store {
    * diagnosing a slow query, never for serving.
    */
   explain(query: SearchQuery): string[] {
-    const { sql, params } = compileSearch(query, query.count + 1, this.now(), this.dateStatsOf);
+    const { sql, params } = compileSearch(query, query.count + 1, this.now(), this.hints);
     const steps = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ id: number; parent: number; detail: string }>;
     const depth = new Map<number, number>([[0, -1]]);
     return steps.map((s) => {
