@@ -122,6 +122,16 @@ export function liveVersion<T extends CurrentState>(state: T | undefined, ifMatc
   return live;
 }
 
+/** Plans every op of a commit with a synchronous reader (an adapter inside its own transaction). */
+export function planAllSync(ops: WriteOp[], newId: () => string, read: (request: PlanRead) => unknown): Plan[] {
+  return ops.map((op, index) => withOpIndex(index, () => {
+    const planner = planOp(op, newId);
+    let step = planner.next();
+    while (!step.done) step = planner.next(read(step.value));
+    return step.value;
+  }));
+}
+
 /** Plans every op of a commit with an asynchronous reader; errors carry the index of the op that raised them. */
 export async function planAll(
   ops: WriteOp[],
@@ -147,6 +157,16 @@ export function withMeta(resource: FhirResource, id: string, version: number, la
 }
 
 /** Tags an error with the op that raised it, so a transaction can say which entry failed. */
+export function withOpIndex<T>(index: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof FhirError && err.opIndex === undefined) err.opIndex = index;
+    throw err;
+  }
+}
+
+/** withOpIndex for asynchronous work. */
 export async function withOpIndexAsync<T>(index: number, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();

@@ -1,13 +1,12 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { FhirResource } from 'fhir/r4';
-import { FhirError } from '../../fhir/errors';
 import { monotonicInstant } from '../../fhir/instants';
 import { IndexExtractor } from '../../search/extract';
 import { SearchParameters, type CustomParameter } from '../../search/parameters';
 import type { SearchQuery } from '../../search/model';
 import type {
-  CommitOptions, HistoryOptions, OpResult, Page, Placement, ReindexOptions, ReindexPlan, Store, StoredVersion, WriteOp,
+  CommitOptions, HistoryOptions, OpResult, Page, ReindexOptions, ReindexPlan, Store, StoredVersion, WriteOp,
 } from '../types';
 import { openSchema } from './schema';
 import { compileCount, compileSearch, cursorAfter, type CompiledSql, type PlanHints } from './search-sql';
@@ -15,6 +14,7 @@ import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyStored } from '../../fhir/json';
 import { toVersion, type VersionRow } from './rows';
+import { planAllSync, withMeta, withOpIndex, type CurrentState, type Plan } from '../commit-plan';
 import { ParameterSets } from '../parameter-sets';
 import { DateStats } from './date-stats';
 import { rebuildEntries } from './reindex';
@@ -45,16 +45,6 @@ interface PendingCommit {
   options: CommitOptions;
   resolve: (results: OpResult[]) => void;
   reject: (error: unknown) => void;
-}
-
-/** What phase one of a commit decided for one op, before anything is written. */
-interface Plan {
-  op: WriteOp;
-  placement: Placement;
-  current?: VersionRow;
-  /** For conditional deletes: every row to delete. */
-  targets: VersionRow[];
-  outcome: OpResult['outcome'];
 }
 
 /**
@@ -249,88 +239,14 @@ export class SqliteStore implements Store {
   }
 
   private commitSync(ops: WriteOp[], options: CommitOptions): OpResult[] {
-    const plans = ops.map((op, index) => withOpIndex(index, () => this.plan(op)));
+    const plans = planAllSync(ops, randomUUID, (read) => (read.kind === 'match'
+      ? this.matchIds(read.query, read.limit).map(stateOf)
+      : stateOf(this.currentRow(read.type, read.id))));
     options.finalize?.(plans.map((p) => p.placement));
     const lastUpdated = new Date(monotonicInstant(this.now(), this.lastCommitMs));
     const results = plans.map((p, index) => withOpIndex(index, () => this.apply(p, lastUpdated.toISOString())));
     this.lastCommitMs = lastUpdated.getTime();
     return results;
-  }
-
-  private plan(op: WriteOp): Plan {
-    switch (op.kind) {
-      case 'create':
-        return this.planCreate(op);
-      case 'update':
-        return this.planUpdate(op);
-      case 'delete':
-        return this.planDelete(op);
-      case 'resolve':
-        return this.planResolve(op);
-    }
-  }
-
-  private planCreate(op: Extract<WriteOp, { kind: 'create' }>): Plan {
-    const type = op.resource.resourceType;
-    if (op.ifNoneExist) {
-      const found = this.matchIds(op.ifNoneExist.query, 2);
-      if (found.length > 1) throw new FhirError('precondition', 'If-None-Exist matched more than one resource');
-      if (found.length === 1) {
-        return { op, placement: { type, id: found[0].id, writes: false }, current: found[0], targets: [], outcome: 'existing' };
-      }
-    }
-    const id = op.resource.id && this.isFreeId(type, op.resource.id) ? op.resource.id : randomUUID();
-    return { op, placement: { type, id, writes: true }, targets: [], outcome: 'created' };
-  }
-
-  private isFreeId(type: string, id: string): boolean {
-    return this.stmts.exists.get(type, id) === undefined;
-  }
-
-  private planUpdate(op: Extract<WriteOp, { kind: 'update' }>): Plan {
-    const id = op.condition ? this.resolveConditionalUpdate(op) : op.id;
-    const finalId = id ?? randomUUID();
-    const current = id ? this.currentRow(op.type, id) : undefined;
-    const live = liveVersion(current, op.ifMatch);
-    if (op.transform && !live) {
-      throw new FhirError(current ? 'deleted' : 'not-found', `${op.type}/${finalId} ${current ? 'is deleted' : 'not found'}`);
-    }
-    return { op, placement: { type: op.type, id: finalId, writes: true }, current, targets: [], outcome: live ? 'updated' : 'created' };
-  }
-
-  private resolveConditionalUpdate(op: Extract<WriteOp, { kind: 'update' }>): string | undefined {
-    const found = this.matchIds(op.condition!.query, 2);
-    if (found.length > 1) throw new FhirError('precondition', 'The condition matched more than one resource');
-    if (found.length === 1) {
-      if (op.resource?.id && op.resource.id !== found[0].id) {
-        throw new FhirError('invalid', 'The resource id does not match the resource found by the condition');
-      }
-      return found[0].id;
-    }
-    return op.resource?.id;
-  }
-
-  private planDelete(op: Extract<WriteOp, { kind: 'delete' }>): Plan {
-    if (op.condition) {
-      const max = op.maxMatches ?? 1;
-      const found = this.matchIds(op.condition.query, max + 1);
-      if (found.length > max) {
-        throw new FhirError('precondition', `The condition matched more than ${max} resources`);
-      }
-      // Search rows are current, non-deleted versions: they are the targets as they stand.
-      const targets = found;
-      return { op, placement: { type: op.type, id: targets[0]?.id, writes: targets.length > 0 }, targets, outcome: targets.length ? 'deleted' : 'noop' };
-    }
-    const current = this.currentRow(op.type, op.id!);
-    const live = liveVersion(current, op.ifMatch);
-    return { op, placement: { type: op.type, id: op.id, writes: !!live }, current, targets: live ? [live] : [], outcome: live ? 'deleted' : 'noop' };
-  }
-
-  private planResolve(op: Extract<WriteOp, { kind: 'resolve' }>): Plan {
-    const found = this.matchIds(op.condition.query, 2);
-    if (found.length === 0) throw new FhirError('not-found', `No ${op.type} matches the conditional reference`);
-    if (found.length > 1) throw new FhirError('precondition', `More than one ${op.type} matches the conditional reference`);
-    return { op, placement: { type: op.type, id: found[0].id, writes: false }, targets: [], outcome: 'resolved' };
   }
 
   private currentRow(type: string, id: string): VersionRow | undefined {
@@ -342,9 +258,9 @@ export class SqliteStore implements Store {
     if (op.kind === 'resolve') return { outcome: 'resolved', ids: [placement.id!] };
     if (op.kind === 'delete') {
       const versions = plan.targets.map((t) => this.write(t.type, t.id, undefined, lastUpdated));
-      return { outcome: plan.outcome, version: versions[versions.length - 1] ?? (plan.current && toVersion(plan.current)), ids: plan.targets.map((t) => t.id) };
+      return { outcome: plan.outcome, version: versions[versions.length - 1] ?? versionOf(plan.current), ids: plan.targets.map((t) => t.id) };
     }
-    if (!placement.writes) return { outcome: 'existing', version: plan.current && toVersion(plan.current), ids: [placement.id!] };
+    if (!placement.writes) return { outcome: 'existing', version: versionOf(plan.current), ids: [placement.id!] };
     const base = op.kind === 'update' && op.transform ? op.transform(parseFhirJson(this.currentRow(placement.type, placement.id!)!.json!) as FhirResource) : op.resource!;
     const version = this.write(placement.type, placement.id!, base, lastUpdated);
     return { outcome: plan.outcome, version, ids: [placement.id!] };
@@ -382,7 +298,6 @@ function prepareStatements(db: Database.Database) {
     version: db.prepare(
       'SELECT r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?',
     ),
-    exists: db.prepare('SELECT 1 FROM resources WHERE type = ? AND id = ?'),
     lastUpdated: db.prepare('SELECT max(last_updated) AS lu FROM versions'),
     insertResource: db.prepare('INSERT INTO resources (type, id, version, last_updated, deleted, seq) VALUES (?, ?, ?, ?, ?, 0)'),
     insertVersion: db.prepare('INSERT INTO versions (rid, type, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -390,26 +305,15 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-function withMeta(resource: FhirResource, id: string, version: number, lastUpdated: string): FhirResource {
-  const meta = { ...(resource.meta ?? {}), versionId: String(version), lastUpdated };
-  return { ...resource, id, meta } as FhirResource;
+/** A row as commit planning sees it (src/store/commit-plan.ts), keeping the row for the answer. */
+interface RowState extends CurrentState {
+  row: VersionRow;
 }
 
-/** The current version unless deleted; checks If-Match against it (412 when absent or another version). */
-function liveVersion(current: VersionRow | undefined, ifMatch: string | undefined): VersionRow | undefined {
-  const live = current && !current.deleted ? current : undefined;
-  if (ifMatch !== undefined && (!live || String(live.version) !== ifMatch)) {
-    throw new FhirError('precondition', `Version mismatch: If-Match ${ifMatch}, current ${live ? live.version : 'none'}`);
-  }
-  return live;
+function stateOf(row: VersionRow | undefined): RowState | undefined {
+  return row && { type: row.type, id: row.id, version: row.version, deleted: row.deleted === 1, row };
 }
 
-/** Tags an error with the op that raised it, so a transaction can say which entry failed. */
-function withOpIndex<T>(index: number, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof FhirError && err.opIndex === undefined) err.opIndex = index;
-    throw err;
-  }
+function versionOf(state: CurrentState | undefined): StoredVersion | undefined {
+  return state && toVersion((state as RowState).row);
 }
