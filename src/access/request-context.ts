@@ -9,7 +9,7 @@ import { guardedStore } from './guarded-store';
  * operations all use it), so nothing below can reach the unguarded store.
  */
 export function requestContext(app: Context, access: AccessContext): Context {
-  if (access.mode === 'off') return app.access ? { ...app, access } : app;
+  if (access.mode === 'off') return { ...app, access };
   const policy = new AccessPolicy(access, app.store.searchParameters());
   return { ...app, store: guardedStore(app.store, policy, app.extractor), access };
 }

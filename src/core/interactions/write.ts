@@ -49,7 +49,8 @@ export function planCreate(req: FhirRequest, route: Route, ctx: Context): WriteP
 
 /** PUT [base]/[type]/[id] and conditional PUT [base]/[type]?params: https://hl7.org/fhir/R4/http.html#update */
 export function planUpdate(req: FhirRequest, route: Route, ctx: Context): WritePlan {
-  if (APPEND_ONLY.has(route.type!) && route.id === undefined) checkMutable(route.type!);
+  // A conditional PUT may write over a match; an append-only type allows PUT only as a create (precheck).
+  if (route.id === undefined) checkMutable(route.type!);
   const resource = resourceBody(req, route.type!);
   const conditional = route.id === undefined;
   if (!conditional) {

@@ -1,10 +1,9 @@
 import type { ClientSession, Collection } from 'mongodb';
-import type { FhirResource } from 'fhir/r4';
 import type { IndexEntries } from '../../search/index-model';
 import type { SearchQuery } from '../../search/model';
 import type { SearchParameters } from '../../search/parameters';
 import type { Page, StoredVersion } from '../types';
-import { parseFhirJson, withRawJson } from '../../fhir/json';
+import { storedVersion } from '../stored-version';
 
 /**
  * The MongoDB store's document shapes: the one place that says what each collection holds. The core (commit,
@@ -18,21 +17,25 @@ export const COUNTERS = 'counters';
 export const JOURNAL = 'journal';
 export const SETTINGS = 'settings';
 
-/**
- * `resources`: one document per logical resource, holding its current version (a tombstone when deleted).
- * `_id` is `<type>/<id>`; FHIR ids cannot contain '/', so the key is unambiguous.
- */
-export interface ResourceDoc {
+/** What a stored version carries, current (ResourceDoc) or any (VersionDoc). */
+interface VersionFields {
   _id: string;
   type: string;
   id: string;
-  /** The current version number (FHIR versionId as an integer: 1, 2, …). */
+  /** The version number (FHIR versionId as an integer: 1, 2, …). */
   versionId: number;
   /** ISO instant, UTC, milliseconds: compares correctly as a string. */
   lastUpdated: string;
   deleted: boolean;
   /** The stored resource JSON (meta.versionId and meta.lastUpdated set); null for a tombstone. */
   json: string | null;
+}
+
+/**
+ * `resources`: one document per logical resource, holding its current version (a tombstone when deleted).
+ * `_id` is `<type>/<id>`; FHIR ids cannot contain '/', so the key is unambiguous.
+ */
+export interface ResourceDoc extends VersionFields {
   /**
    * Assigned once, at creation, from the `rid` counter; never changes or is reused. The default search order and
    * the last key of every keyset cursor.
@@ -60,14 +63,7 @@ export type SearchFields = Record<string, unknown>;
  * `versions`: every version, deletes included, `_id` `<type>/<id>/<versionId>`: the unique key makes two writers of
  * one version impossible even without transactions.
  */
-export interface VersionDoc {
-  _id: string;
-  type: string;
-  id: string;
-  versionId: number;
-  lastUpdated: string;
-  deleted: boolean;
-  json: string | null;
+export interface VersionDoc extends VersionFields {
   /** Store-wide order of versions, from the `seq` counter: history is newest first by it and pages by it. */
   seq: number;
   /** As in ResourceDoc: the shard key that keeps a patient's history with the patient. */
@@ -143,22 +139,9 @@ export function versionKey(type: string, id: string, versionId: number): string 
 /** The fields a version is read with: never `ix`, which can be large and is of no use to a reader. */
 export const VERSION_PROJECTION = { type: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, json: 1 } as const;
 
-/** A resources or versions document as the port's StoredVersion; the resource is parsed only when asked for. */
+/** A resources or versions document as the port's StoredVersion (resource parsed on demand). */
 export function toStoredVersion(doc: Pick<ResourceDoc, 'type' | 'id' | 'versionId' | 'lastUpdated' | 'deleted' | 'json'>): StoredVersion {
-  const v: StoredVersion = {
-    type: doc.type, id: doc.id, versionId: String(doc.versionId), lastUpdated: doc.lastUpdated, deleted: doc.deleted,
-  };
-  const json = doc.json;
-  if (json === null || json === undefined) return v;
-  let parsed: FhirResource | undefined;
-  return Object.defineProperties(v, {
-    json: { value: json, enumerable: true },
-    resource: {
-      enumerable: true,
-      get: () => (parsed ??= withRawJson(parseFhirJson(json) as FhirResource, json)),
-      set: (value: FhirResource) => void (parsed = value),
-    },
-  });
+  return storedVersion({ type: doc.type, id: doc.id, versionId: String(doc.versionId), lastUpdated: doc.lastUpdated, deleted: doc.deleted }, doc.json);
 }
 
 /**

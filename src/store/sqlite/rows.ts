@@ -1,6 +1,5 @@
-import type { FhirResource } from 'fhir/r4';
 import type { StoredVersion } from '../types';
-import { parseFhirJson, withRawJson } from '../../fhir/json';
+import { storedVersion } from '../stored-version';
 
 /** A version row as the adapter's queries return it (resources joined with versions). */
 export interface VersionRow {
@@ -15,20 +14,7 @@ export interface VersionRow {
   seq?: number;
 }
 
-/** A version whose resource is parsed from its JSON only when someone asks for it (a plain read never does). */
+/** A version row as the port's StoredVersion (resource parsed on demand: src/store/stored-version.ts). */
 export function toVersion(row: VersionRow): StoredVersion {
-  const v: StoredVersion = {
-    type: row.type, id: row.id, versionId: String(row.version), lastUpdated: row.last_updated, deleted: row.deleted === 1,
-  };
-  const json = row.json;
-  if (json === null) return v;
-  let parsed: FhirResource | undefined;
-  return Object.defineProperties(v, {
-    json: { value: json, enumerable: true },
-    resource: {
-      enumerable: true,
-      get: () => (parsed ??= withRawJson(parseFhirJson(json) as FhirResource, json)),
-      set: (value: FhirResource) => void (parsed = value),
-    },
-  });
+  return storedVersion({ type: row.type, id: row.id, versionId: String(row.version), lastUpdated: row.last_updated, deleted: row.deleted === 1 }, row.json);
 }

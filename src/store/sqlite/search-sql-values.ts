@@ -1,4 +1,5 @@
 import type { FilterValue, ReferenceValue, TokenValue } from '../../search/model';
+import { pathPrefixes } from '../../search/uri-parents';
 import { exactString, foldString } from '../../search/normalize';
 import { invalidValue, notSupported, type SqlBuilder } from './search-sql-builder';
 
@@ -83,23 +84,6 @@ export const uriArms: Arms = (param, modifier, v, x, b) => {
       throw notSupported(`Modifier ':${modifier}' is not supported on '${param}'`, param);
   }
 };
-
-/**
- * `http://a.org/fhir/ValueSet/1` → itself and `http://a.org/fhir/ValueSet/`, `http://a.org/fhir/ValueSet`, …
- * down to the authority: every URI that `:above` accepts as a parent (https://hl7.org/fhir/R4/search.html#uri).
- */
-export function pathPrefixes(uri: string): string[] {
-  const out = new Set([uri]);
-  const authority = uri.indexOf('://');
-  const from = authority < 0 ? 0 : uri.indexOf('/', authority + 3);
-  if (from < 0) return [...out];
-  for (let i = uri.length - 1; i >= from; i--) {
-    if (uri[i] !== '/') continue;
-    out.add(uri.slice(0, i + 1));
-    if (i > 0) out.add(uri.slice(0, i));
-  }
-  return [...out];
-}
 
 /**
  * reference: `Type/id`, a bare id (any target type), an absolute URL or canonical `url|version`, or with

@@ -36,6 +36,20 @@ export interface PlanHints {
 }
 
 export function compileSearch(query: SearchQuery, limit: number, nowMs: number, hints: PlanHints = {}): CompiledSql {
+  const { b, page, keys } = pageSql(query, limit, nowMs, hints);
+  const sortColumns = keys.map((_, i) => `p.sort${i}`).join(', ');
+  const sql = `${page.with}SELECT p.rid, p.type, p.id, p.version, p.last_updated, p.deleted, v.json, ${sortColumns} FROM (${page.select}) p JOIN versions v ON v.seq = p.seq ORDER BY ${orderBySql(keys)}`;
+  return { sql, params: b.params };
+}
+
+/** How many resources match, counting no further than `limit` and reading no JSON: a probe of a filter's reach. */
+export function compileCountUpTo(query: SearchQuery, limit: number, nowMs: number, hints: PlanHints = {}): CompiledSql {
+  const { b, page } = pageSql(query, limit, nowMs, hints);
+  return { sql: `${page.with}SELECT count(*) AS n FROM (${page.select})`, params: b.params };
+}
+
+/** The page's rows (resources columns and sort values), before their JSON is joined. */
+function pageSql(query: SearchQuery, limit: number, nowMs: number, hints: PlanHints): { b: SqlBuilder; page: PageSql; keys: OrderKey[] } {
   const b = builder(query, nowMs, hints);
   const r: Subject = { alias: 'r', types: query.types };
   const walk = walkPlan(query);
@@ -52,9 +66,7 @@ export function compileSearch(query: SearchQuery, limit: number, nowMs: number, 
     const where = whereSql(filters, r, b);
     page = keys.some((k) => k.nullable) ? computedPage(where, keys, last, limit, b) : directPage(where, keys, last, limit, b);
   }
-  const sortColumns = keys.map((_, i) => `p.sort${i}`).join(', ');
-  const sql = `${page.with}SELECT p.rid, p.type, p.id, p.version, p.last_updated, p.deleted, v.json, ${sortColumns} FROM (${page.select}) p JOIN versions v ON v.seq = p.seq ORDER BY ${orderBySql(keys)}`;
-  return { sql, params: b.params };
+  return { b, page, keys };
 }
 
 interface PageSql {

@@ -9,7 +9,7 @@ import type {
   CommitOptions, HistoryOptions, OpResult, Page, ReindexOptions, ReindexPlan, Store, StoredVersion, WriteOp,
 } from '../types';
 import { openSchema } from './schema';
-import { compileCount, compileSearch, cursorAfter, type CompiledSql, type PlanHints } from './search-sql';
+import { compileCount, compileCountUpTo, compileSearch, cursorAfter, type CompiledSql, type PlanHints } from './search-sql';
 import { IndexWriter, reindexAll } from './index-writer';
 import { SqliteHistory } from './history';
 import { parseFhirJson, stringifyStored } from '../../fhir/json';
@@ -206,7 +206,7 @@ export class SqliteStore implements Store {
 
   /** How many resources match, counting no further than `query.count`: a cheap probe of a filter's selectivity. */
   private countUpTo(query: SearchQuery): number {
-    return this.run(compileSearch(query, query.count, this.now(), { dateStats: this.hints.dateStats })).length;
+    return (this.run(compileCountUpTo(query, query.count, this.now(), { dateStats: this.hints.dateStats }))[0] as { n: number }).n;
   }
 
   /** Ids of current resources matching a condition, bounded so a broad condition cannot load the whole store. */
